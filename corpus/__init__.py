@@ -1,0 +1,1 @@
+"""Articles: the typed model, the on-disk formats, validation and section-aware chunking."""

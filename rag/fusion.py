@@ -1,0 +1,106 @@
+"""Fusing the BM25 and dense rankings into one.
+
+- Reciprocal rank fusion (Cormack, Clarke & Büttcher, SIGIR 2009): Σ 1 / (k + rank); uses ranks only.
+- Convex combination of normalised scores (Bruch, Gai & Ingber, "An Analysis of Fusion Functions for Hybrid
+  Retrieval", TOIS 2023): w · norm(bm25) + (1 − w) · norm(dense), with min-max or z-score normalisation over
+  each retriever's candidate list. A row one retriever did not return gets that list's lowest normalised score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+
+from rag.types import FusedHit, Hit
+
+_UNRANKED = 1 << 30
+
+
+class Fusion(StrEnum):
+    RRF = "rrf"
+    MINMAX = "minmax"
+    ZSCORE = "zscore"
+
+    @classmethod
+    def from_str(cls, value: str) -> Fusion:
+        try:
+            return cls(value.strip().lower())
+        except ValueError:
+            raise ValueError(f"unknown fusion {value!r}: use one of {', '.join(f.value for f in cls)}") from None
+
+
+@dataclass
+class _Parts:
+    bm25: float | None = None
+    bm25_rank: int | None = None
+    dense: float | None = None
+    dense_rank: int | None = None
+
+
+def _collect(bm25: list[Hit], dense: list[Hit]) -> dict[int, _Parts]:
+    parts: dict[int, _Parts] = {}
+    for rank, hit in enumerate(bm25, start=1):
+        entry = parts.setdefault(hit.row, _Parts())
+        entry.bm25, entry.bm25_rank = hit.score, rank
+    for rank, hit in enumerate(dense, start=1):
+        entry = parts.setdefault(hit.row, _Parts())
+        entry.dense, entry.dense_rank = hit.score, rank
+    return parts
+
+
+def _ranked(parts: dict[int, _Parts], fused: dict[int, float]) -> list[FusedHit]:
+    hits = [FusedHit(row=row, fused=fused[row], **vars(entry)) for row, entry in parts.items()]
+    # Ties go to the better single rank, then the lower row, so results are deterministic.
+    hits.sort(key=lambda h: (-h.fused, min(h.bm25_rank or _UNRANKED, h.dense_rank or _UNRANKED), h.row))
+    return hits
+
+
+def reciprocal_rank_fusion(bm25: list[Hit], dense: list[Hit], k: int = 60) -> list[FusedHit]:
+    """Fuses two rankings (best first); a row missing from one ranking gets nothing from it."""
+    if k < 1:
+        raise ValueError(f"RRF k must be at least 1, got {k}")
+    parts = _collect(bm25, dense)
+    fused = {
+        row: (1.0 / (k + p.bm25_rank) if p.bm25_rank else 0.0) + (1.0 / (k + p.dense_rank) if p.dense_rank else 0.0)
+        for row, p in parts.items()
+    }
+    return _ranked(parts, fused)
+
+
+def _normalise(hits: list[Hit], method: Fusion) -> tuple[dict[int, float], float]:
+    """Normalised score per row, and the value given to rows this retriever did not return."""
+    if not hits:
+        return {}, 0.0
+    scores = np.array([h.score for h in hits], dtype=np.float64)
+    if method is Fusion.MINMAX:
+        low, spread = scores.min(), scores.max() - scores.min()
+        normalised = (scores - low) / spread if spread > 0 else np.ones_like(scores)
+    else:
+        std = scores.std()
+        normalised = (scores - scores.mean()) / std if std > 0 else np.zeros_like(scores)
+    return {h.row: float(v) for h, v in zip(hits, normalised, strict=True)}, float(normalised.min())
+
+
+def convex_fusion(bm25: list[Hit], dense: list[Hit], bm25_weight: float, method: Fusion) -> list[FusedHit]:
+    if not 0.0 <= bm25_weight <= 1.0:
+        raise ValueError(f"bm25 weight must be between 0 and 1, got {bm25_weight}")
+    if method is Fusion.RRF:
+        raise ValueError("convex fusion needs a score normalisation: minmax or zscore")
+    parts = _collect(bm25, dense)
+    lexical, lexical_floor = _normalise(bm25, method)
+    semantic, semantic_floor = _normalise(dense, method)
+    fused = {
+        row: bm25_weight * lexical.get(row, lexical_floor) + (1 - bm25_weight) * semantic.get(row, semantic_floor)
+        for row in parts
+    }
+    return _ranked(parts, fused)
+
+
+def fuse(
+    bm25: list[Hit], dense: list[Hit], method: Fusion, *, rrf_k: int = 60, bm25_weight: float = 0.5
+) -> list[FusedHit]:
+    if method is Fusion.RRF:
+        return reciprocal_rank_fusion(bm25, dense, rrf_k)
+    return convex_fusion(bm25, dense, bm25_weight, method)

@@ -1,0 +1,32 @@
+"""Retrievers over one loaded index; each is anything with `search(query, k) -> list[Hit]`."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from index.bm25 import Bm25Index
+from index.dense import DenseIndex
+from index.embedder import Embedder
+from rag.types import Hit
+
+
+class Retriever(Protocol):
+    def search(self, query: str, k: int) -> list[Hit]: ...
+
+
+class Bm25Retriever:
+    def __init__(self, index: Bm25Index) -> None:
+        self._index = index
+
+    def search(self, query: str, k: int) -> list[Hit]:
+        return [Hit(row, score) for row, score in self._index.search(query, k)]
+
+
+class DenseRetriever:
+    def __init__(self, index: DenseIndex, embedder: Embedder) -> None:
+        self._index = index
+        self._embedder = embedder
+
+    def search(self, query: str, k: int) -> list[Hit]:
+        vector = self._embedder.encode([query])[0]
+        return [Hit(row, score) for row, score in self._index.search(vector, k)]

@@ -1,0 +1,98 @@
+"""End to end: the real `followup serve` process on a free port, asked over HTTP."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from rag.types import CAVEAT
+from tests.conftest import SEED_ID
+
+pytestmark = pytest.mark.e2e
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(sample_index_dir: Path) -> Iterator[str]:
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "api",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--index",
+        str(sample_index_dir),
+    ]
+    process = subprocess.Popen(
+        command,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail(f"server exited early:\n{process.stdout.read() if process.stdout else ''}")
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.25)
+        else:
+            pytest.fail("server did not become healthy within 120 s")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_asks_over_http(server: str) -> None:
+    response = httpx.post(
+        f"{server}/v1/ask",
+        json={
+            "question": "What share of biologic-naive ankylosing spondylitis patients reached ASAS40 at "
+            "week 14 on upadacitinib?"
+        },
+        timeout=30,
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["caveat"] == CAVEAT
+    top = body["passages"][0]
+    assert top["article_id"] == SEED_ID and "52%" in top["text"] and top["citations"] == [2]
+
+
+def test_screening_claim_in_top_3_over_http(server: str) -> None:
+    body = httpx.post(
+        f"{server}/v1/ask",
+        json={"question": "Which tests should I screen for before starting upadacitinib?"},
+        timeout=30,
+    ).json()
+    assert [6, 7] in [p["citations"] for p in body["passages"][:3]]
+
+
+def test_bad_questions_are_422_over_http(server: str) -> None:
+    for question in ("", "q" * 3000):
+        response = httpx.post(f"{server}/v1/ask", json={"question": question}, timeout=30)
+        assert response.status_code == 422
+        assert "detail" in response.json()

@@ -1,0 +1,93 @@
+"""The HTTP contract, in-process (the real app, index and model); the e2e test covers a real server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from index.settings import Settings
+from rag.types import CAVEAT
+from tests.conftest import SEED_ID
+
+
+@pytest.fixture(scope="module")
+def client(sample_index_dir: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(index_dir=sample_index_dir))) as test_client:
+        yield test_client
+
+
+def test_ask_returns_passages_with_citations_and_caveat(client: TestClient) -> None:
+    response = client.post("/v1/ask", json={"question": "How common was herpes zoster on upadacitinib?"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["answered"] is True and body["caveat"] == CAVEAT
+    passage = body["passages"][0]
+    for field in (
+        "rank",
+        "score",
+        "chunk_id",
+        "article_id",
+        "article_title",
+        "section",
+        "text",
+        "citations",
+        "review_status",
+        "last_updated",
+        "url",
+        "scores",
+    ):
+        assert field in passage
+    assert passage["review_status"] == "approved"
+    assert len(body["passages"]) == 5
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"question": ""},
+        {"question": "   "},
+        {"question": "x" * 3000},
+        {},
+        {"question": "ok?", "top_k": 0},
+        {"question": "ok?", "top_k": 51},
+        {"question": "ok?", "mode": "semantic"},
+        {"question": "ok?", "unexpected": 1},
+        {"question": 42},
+        {"question": "ok?", "history": "not a list"},
+    ],
+)
+def test_bad_input_is_422_with_json_detail(client: TestClient, payload: dict[str, object]) -> None:
+    response = client.post("/v1/ask", json=payload)
+    assert response.status_code == 422
+    assert "detail" in response.json()
+
+
+def test_malformed_json_is_422(client: TestClient) -> None:
+    response = client.post("/v1/ask", content=b"{not json", headers={"content-type": "application/json"})
+    assert response.status_code == 422
+
+
+def test_unknown_article_context_is_422(client: TestClient) -> None:
+    response = client.post("/v1/ask", json={"question": "and in pregnancy?", "article_id": "nope"})
+    assert response.status_code == 422
+    assert "nope" in response.json()["detail"]
+
+
+def test_article_endpoint_serves_approved_articles_only(client: TestClient) -> None:
+    article = client.get(f"/v1/articles/{SEED_ID}").json()
+    assert article["review_status"] == "approved"
+    assert article["sections"][1]["title"] == "Clinical Trial Efficacy Data"
+    assert len(article["references"]) == 7
+    for unknown in ("0b8267243f1606b2", "does-not-exist"):  # submitted; missing
+        response = client.get(f"/v1/articles/{unknown}")
+        assert response.status_code == 404
+        assert "detail" in response.json()
+
+
+def test_healthz(client: TestClient) -> None:
+    body = client.get("/healthz").json()
+    assert body["status"] == "ok" and body["chunks"] > 0

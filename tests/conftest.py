@@ -1,0 +1,53 @@
+"""Shared fixtures: the real packaged model and a real index of the sample corpus, built once per session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from index.builder import BuildReport, build_index
+from index.embedder import Embedder
+from index.settings import Settings
+from index.store import LoadedIndex, load_index
+from rag.answer import Answerer
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "corpus"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SEED_PAGE = FIXTURES / "000_ab6a97c2e0394c38.txt"
+SEED_ID = "ab6a97c2e0394c38"
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings()
+
+
+@pytest.fixture(scope="session")
+def embedder(settings: Settings) -> Embedder:
+    return Embedder(settings.resolved_model_path())
+
+
+@pytest.fixture(scope="session")
+def sample_index_dir(tmp_path_factory: pytest.TempPathFactory, settings: Settings, embedder: Embedder) -> Path:
+    index_dir = tmp_path_factory.mktemp("sample-index")
+    build_index(CORPUS, index_dir, settings, embedder)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def sample_index(sample_index_dir: Path) -> LoadedIndex:
+    return load_index(sample_index_dir)
+
+
+@pytest.fixture(scope="session")
+def answerer(sample_index: LoadedIndex, embedder: Embedder, settings: Settings) -> Answerer:
+    return Answerer(sample_index, embedder, settings)
+
+
+def build(corpus_dir: Path, index_dir: Path, settings: Settings, embedder: Embedder) -> BuildReport:
+    return build_index(corpus_dir, index_dir, settings, embedder)

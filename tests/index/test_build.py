@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from index.builder import StrictBuildError, build_index
+from index.embedder import Embedder
+from index.settings import Settings
+from index.store import POINTER, IndexUnavailable, LoadedIndex, current_generation, load_index
+from tests.conftest import CORPUS
+
+
+def test_only_approved_articles_are_indexed(sample_index: LoadedIndex) -> None:
+    assert sample_index.articles
+    assert all(a.is_approved for a in sample_index.articles.values())
+    assert {c.article_id for c in sample_index.chunks} <= set(sample_index.articles)
+    counts = sample_index.manifest.counts
+    assert counts.articles_not_approved >= 2
+    assert counts.chunks == len(sample_index.chunks) == sample_index.dense.size == sample_index.bm25.size
+
+
+def test_manifest_records_model_parameters_and_checksums(sample_index: LoadedIndex) -> None:
+    manifest = sample_index.manifest
+    assert manifest.model.dim == 384
+    assert manifest.bm25.method == "robertson"
+    assert {"chunks.jsonl", "articles.jsonl", "dense.faiss"} <= set(manifest.files)
+    assert len(manifest.corpus_hash) == 64
+
+
+def _corpus_with_bad_article(tmp_path: Path) -> Path:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS / "articles", corpus)
+    (corpus / "broken.md").write_text("---\nid: broken\nstatus: approved\n---\n\nText.\n", encoding="utf-8")
+    return corpus
+
+
+def test_bad_articles_are_skipped_and_recorded(tmp_path: Path, settings: Settings, embedder: Embedder) -> None:
+    report = build_index(_corpus_with_bad_article(tmp_path), tmp_path / "index", settings, embedder)
+    assert report.manifest.counts.skipped == 1
+    assert report.manifest.skipped[0].path.endswith("broken.md")
+    assert "missing 'question'" in report.manifest.skipped[0].reason
+    on_disk = json.loads((report.directory / "manifest.json").read_text())
+    assert on_disk["skipped"][0]["path"].endswith("broken.md")
+
+
+def test_strict_build_fails_and_publishes_nothing(tmp_path: Path, settings: Settings, embedder: Embedder) -> None:
+    with pytest.raises(StrictBuildError, match=r"broken\.md"):
+        build_index(_corpus_with_bad_article(tmp_path), tmp_path / "index", settings, embedder, strict=True)
+    assert not (tmp_path / "index" / POINTER).exists()
+
+
+def test_rebuild_switches_generation_and_keeps_one_to_roll_back_to(
+    tmp_path: Path, settings: Settings, embedder: Embedder
+) -> None:
+    index_dir = tmp_path / "index"
+    generations = [build_index(CORPUS, index_dir, settings, embedder).directory for _ in range(3)]
+    assert current_generation(index_dir) == generations[-1]
+    assert sorted(p.name for p in index_dir.glob("gen-*")) == [g.name for g in generations[-2:]]
+    assert not list(index_dir.glob(".build-*"))
+
+
+def test_corrupted_artifact_is_refused_with_its_name(sample_index_dir: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "index"
+    shutil.copytree(sample_index_dir, copy)
+    chunks = current_generation(copy) / "chunks.jsonl"
+    chunks.write_text(chunks.read_text()[:-100])
+    with pytest.raises(IndexUnavailable, match=r"chunks.jsonl: missing or corrupted"):
+        load_index(copy)
+
+
+def test_missing_index_says_what_to_run(tmp_path: Path) -> None:
+    with pytest.raises(IndexUnavailable, match="followup index build"):
+        load_index(tmp_path)

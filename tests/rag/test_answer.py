@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import pytest
+
+from corpus.loader import load_corpus
+from rag.answer import Answerer, UnknownArticle
+from rag.types import CAVEAT, Mode
+from tests.conftest import CORPUS, SEED_ID
+
+ASAS40 = "What share of biologic-naive ankylosing spondylitis patients reached ASAS40 at week 14 on upadacitinib?"
+SCREENING = "Which tests should I screen for before starting upadacitinib?"
+
+
+def test_asas40_question_finds_the_select_axis_1_claim(answerer: Answerer) -> None:
+    top = answerer.ask(ASAS40).passages[0]
+    assert top.article_id == SEED_ID
+    assert "52%" in top.text and "SELECT-AXIS 1" in top.text
+    assert top.citations == [2]
+    assert top.section == [
+        "Clinical Trial Efficacy Data",
+        "For biologic-naive patients with ankylosing spondylitis",
+    ]
+
+
+def test_screening_question_ranks_the_cited_screening_claim_in_top_3(answerer: Answerer) -> None:
+    passages = answerer.ask(SCREENING).passages[:3]
+    assert [6, 7] in [p.citations for p in passages]
+
+
+@pytest.mark.parametrize("mode", list(Mode))
+def test_every_mode_answers_with_ranked_passages_and_the_caveat(answerer: Answerer, mode: Mode) -> None:
+    answer = answerer.ask(ASAS40, mode=mode, top_k=7)
+    assert answer.answered and answer.caveat == CAVEAT
+    assert [p.rank for p in answer.passages] == list(range(1, 8))
+    assert all(a.score >= b.score for a, b in zip(answer.passages, answer.passages[1:], strict=False))
+    assert answer.index_version.startswith("gen-")
+
+
+def test_unapproved_articles_are_never_served(answerer: Answerer) -> None:
+    unapproved = [a for a in load_corpus(CORPUS).articles if not a.is_approved]
+    assert unapproved
+    for article in unapproved:
+        # Ask with the unapproved article's own words: the closest match must still not be served.
+        for question in [article.question, *(b.text for s in article.walk_sections() for b in s.blocks)][:5]:
+            for mode in Mode:
+                answer = answerer.ask(question, mode=mode, top_k=50)
+                assert article.id not in {p.article_id for p in answer.passages}
+                assert all(p.review_status == "approved" for p in answer.passages)
+
+
+def test_unknown_article_context_is_rejected(answerer: Answerer) -> None:
+    with pytest.raises(UnknownArticle):
+        answerer.ask(ASAS40, article_id="no-such-article")
