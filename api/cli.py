@@ -51,6 +51,34 @@ def import_page_command(
     typer.echo(f"wrote {target} ({article.status.value}, {len(article.walk_sections())} sections)")
 
 
+@import_app.command("medquad")
+def import_medquad_command(
+    file: Annotated[Path, typer.Argument(help="medquad.jsonl.gz (one JSON document per line).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write one Markdown article per document into.")],
+) -> None:
+    """Import MedQuAD: one approved article per document, each QA pair a section."""
+    import time
+
+    from corpus.markdown import dump
+    from corpus.medquad import read_medquad
+    from corpus.progress import progress
+
+    started = time.perf_counter()
+    documents = answers = 0
+    try:
+        if not file.is_file():
+            raise CorpusError(file, "file not found")
+        out.mkdir(parents=True, exist_ok=True)
+        for article in progress(read_medquad(file), total=None, desc="import", unit="documents"):
+            dump(article, out / f"{article.id}.md")
+            documents += 1
+            answers += len(article.sections)
+    except (CorpusError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    seconds = time.perf_counter() - started
+    typer.echo(f"imported {documents} documents, {answers} answers into {out} in {seconds:.1f}s")
+
+
 @index_app.command("build")
 def build_command(
     corpus: Annotated[Path | None, typer.Option(help="Folder of articles (default: FOLLOWUP_CORPUS_DIR).")] = None,
@@ -127,6 +155,64 @@ def ask_command(
     except KNOWN_ERRORS as exc:
         raise _fail(str(exc)) from None
     typer.echo(json.dumps(answer.model_dump(mode="json"), indent=2, ensure_ascii=False))
+
+
+@app.command("eval")
+def eval_command(
+    beir: Annotated[
+        Path | None, typer.Option(help="A BEIR-format folder (corpus.jsonl, queries.jsonl, qrels/).")
+    ] = None,
+    gold: Annotated[Path | None, typer.Option(help="Our gold JSONL, scored over an index of --corpus.")] = None,
+    corpus: Annotated[Path | None, typer.Option(help="Corpus for --gold (default: FOLLOWUP_CORPUS_DIR).")] = None,
+    split: Annotated[str, typer.Option(help="The qrels split to score, e.g. dev.")] = "dev",
+    modes: Annotated[str, typer.Option(help="Comma-separated: bm25,dense,hybrid.")] = "bm25,dense,hybrid",
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write results here (TREC runs beside it).")] = None,
+    plot: Annotated[Path | None, typer.Option(help="Draw recall@k (k = 1…100) per mode to this PNG.")] = None,
+    cache_dir: Annotated[Path, typer.Option(help="Where BEIR indexes and embeddings are cached.")] = Path("var/cache"),
+    limit: Annotated[int | None, typer.Option(min=1, help="Score only the first N queries (a quick look).")] = None,
+) -> None:
+    """Score retrieval against gold questions: documents ranked per mode, metrics by ranx."""
+    from eval.beir_eval import MODES, evaluate_beir, write_trec_run
+    from eval.datasets import DatasetError, load_beir, load_gold
+    from eval.gold_eval import abstention_table, cached_corpus_index, evaluate_gold
+    from eval.report import format_table, plot_recall
+    from index.embedder import Embedder
+    from rag.answer import Answerer
+
+    settings = _settings()
+    chosen = [m.strip() for m in modes.split(",") if m.strip()]
+    unknown = [m for m in chosen if m not in MODES]
+    if unknown or not chosen:
+        raise _fail(f"unknown mode {unknown[0] if unknown else modes!r}: use bm25, dense, hybrid")
+    if (beir is None) == (gold is None):
+        raise _fail("give one of --beir DIR or --gold FILE")
+    try:
+        embedder = Embedder(settings.resolved_model_path(), settings.embed_batch_size)
+        if beir is not None:
+            data = load_beir(beir, split)
+            if limit is not None:
+                data = data.limited(limit)
+            qrels = data.qrels
+            result = evaluate_beir(data, split, chosen, settings, embedder, cache_dir, progress=sys.stderr.isatty())
+        else:
+            assert gold is not None
+            questions = load_gold(gold)[:limit]
+            index = cached_corpus_index(corpus or settings.corpus_dir, settings, embedder, cache_dir)
+            result, runs, qrels = evaluate_gold(gold, questions, chosen, Answerer(index, embedder, settings))
+            floors = [round(0.05 * i, 2) for i in range(2, 13)]
+            typer.echo("\n".join(abstention_table(questions, runs.similarity, floors)) + "\n")
+    except (DatasetError, *KNOWN_ERRORS) as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(format_table(result))
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(result.to_json(), indent=2) + "\n", encoding="utf-8")
+        for mode, run in result.runs.items():
+            write_trec_run(run, json_out.with_name(f"{json_out.stem}.{mode}.trec"), f"followup-{mode}")
+        typer.echo(f"wrote {json_out} and TREC runs beside it")
+    if plot is not None:
+        plot_recall(result, qrels, plot)
+        typer.echo(f"wrote {plot}")
 
 
 def _settings() -> Settings:

@@ -20,7 +20,7 @@ TokenCounter = Callable[[str], int]
 """Counts word pieces of a text, special tokens excluded (word-piece counts add up across spaces)."""
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
-_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+_PARAGRAPH_BREAK = re.compile(r"\n\s*")
 _WORD = re.compile(r"\S+")
 
 
@@ -43,11 +43,9 @@ class Chunk(BaseModel):
         """What the models read: the contextual header (question, section path) and then the claim."""
         return f"{self.header}\n{self.text}" if self.header else self.text
 
-    @property
-    def lexical_text(self) -> str:
-        """What BM25 reads: the section path and the claim. The article question is left out: repeated in
-        every chunk of an article, it would outweigh the one claim that answers."""
-        return " › ".join((*self.section, self.text))
+    def lexical_text(self, with_question: bool) -> str:
+        """What BM25 reads: the section path (and optionally the whole header) followed by the claim."""
+        return self.embed_text if with_question else " › ".join((*self.section, self.text))
 
 
 def contextual_header(question: str, section: tuple[str, ...]) -> str:

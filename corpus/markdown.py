@@ -38,6 +38,7 @@ from corpus.validation import article_from_fields
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^[-*+]\s+(.*)$")
+_MARKUP_STARTS = ("#", "-", "*", "+", "\\")
 _CITATION_MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]\s*$")
 
 
@@ -97,8 +98,11 @@ def parse_body(body: str, path: Path | str | None = None, first_line: int = 1) -
         if indented and pending and pending_kind == "bullet":
             pending.append(stripped)
             continue
-        heading = _HEADING.match(stripped)
-        bullet = _BULLET.match(stripped)
+        escaped = stripped.startswith("\\")
+        heading = None if escaped else _HEADING.match(stripped)
+        bullet = None if escaped else _BULLET.match(stripped)
+        if escaped:
+            stripped = stripped[1:]
         if heading:
             flush()
             level, title = len(heading.group(1)), heading.group(2)
@@ -146,6 +150,8 @@ def _front_matter(article: Article) -> dict[str, Any]:
         "references": {ref.number: ref.text for ref in article.references},
         "related": list(article.related),
     }
+    if article.metadata:
+        fields["metadata"] = article.metadata
     return fields
 
 
@@ -159,12 +165,19 @@ class BlockSpan:
     end: int
 
 
+def _block_prefix(block: Block) -> str:
+    """A paragraph that would read as a heading or bullet is escaped with a backslash."""
+    if block.kind == "bullet":
+        return "- "
+    return "\\" if block.text.startswith(_MARKUP_STARTS) else ""
+
+
 def _render_lines(article: Article) -> Iterator[tuple[str, tuple[str, ...] | None, Block | None]]:
     """Yields (prefix, section path, block) pieces; a block's text follows its prefix."""
     if article.answer_heading:
         yield f"# {article.answer_heading}\n\n", None, None
     for block in article.answer:
-        yield "- " if block.kind == "bullet" else "", (), block
+        yield _block_prefix(block), (), block
     yield from _render_sections(article.sections, ())
 
 
@@ -175,7 +188,7 @@ def _render_sections(
         path = (*parent, section.title)
         yield f"{'#' * section.level} {section.title}\n\n", None, None
         for block in section.blocks:
-            yield "- " if block.kind == "bullet" else "", path, block
+            yield _block_prefix(block), path, block
         yield from _render_sections(section.subsections, path)
 
 

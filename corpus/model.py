@@ -60,6 +60,7 @@ class Article(BaseModel):
     answer_heading: str | None = None
     answer: tuple[Block, ...] = ()
     sections: tuple[Section, ...] = ()
+    metadata: dict[str, str | list[str] | None] = Field(default_factory=dict)
 
     @property
     def is_approved(self) -> bool:

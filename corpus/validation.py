@@ -12,7 +12,7 @@ from corpus.errors import CorpusError
 from corpus.model import Article, Reference, ReviewStatus
 
 REQUIRED = ("id", "question", "status", "last_updated")
-KNOWN = {*REQUIRED, "url", "references", "related", "answer_heading", "answer", "sections"}
+KNOWN = {*REQUIRED, "url", "references", "related", "metadata", "answer_heading", "answer", "sections"}
 
 
 def _line_of(key: str, front_matter: str | None) -> int | None:

@@ -12,8 +12,10 @@ from pathlib import Path
 from corpus.chunking import Chunk, chunk_article
 from corpus.errors import CorpusError
 from corpus.loader import article_paths, load_corpus
+from corpus.model import Article
 from index.bm25 import Bm25Index
 from index.dense import DenseIndex
+from index.embed_cache import EmbeddingCache
 from index.embedder import Embedder
 from index.settings import Settings
 from index.store import (
@@ -28,6 +30,8 @@ from index.store import (
 
 log = logging.getLogger(__name__)
 
+EMBEDDING_CACHE = "embeddings.sqlite"
+
 
 class StrictBuildError(Exception):
     """`--strict` was asked for and some article is invalid."""
@@ -38,6 +42,8 @@ class BuildReport:
     manifest: Manifest
     directory: Path
     seconds: float
+    embedded: int
+    embeddings_cached: int
 
 
 def corpus_hash(root: Path) -> str:
@@ -51,46 +57,79 @@ def corpus_hash(root: Path) -> str:
 def build_index(
     corpus_dir: Path, index_dir: Path, settings: Settings, embedder: Embedder, strict: bool = False
 ) -> BuildReport:
-    """Indexes approved articles only; invalid ones are skipped with a warning (or fatal with `strict`)."""
-    started = time.perf_counter()
+    """Indexes the approved articles of a folder; invalid ones are skipped with a warning (or fatal with `strict`)."""
     loaded = load_corpus(corpus_dir)
     if strict and loaded.errors:
         raise StrictBuildError("; ".join(str(e) for e in loaded.errors))
     for error in loaded.errors:
         log.warning("skipped %s", error)
-    approved = [a for a in loaded.articles if a.is_approved]
+    skipped = [Skipped(path=e.path or "", reason=_reason(e)) for e in loaded.errors]
+    return build_from_articles(
+        loaded.articles,
+        index_dir,
+        settings,
+        embedder,
+        source=str(corpus_dir),
+        source_hash=corpus_hash(corpus_dir),
+        skipped=skipped,
+    )
+
+
+def build_from_articles(
+    articles: list[Article],
+    index_dir: Path,
+    settings: Settings,
+    embedder: Embedder,
+    *,
+    source: str,
+    source_hash: str,
+    skipped: list[Skipped] | None = None,
+    embedding_cache: Path | None = None,
+) -> BuildReport:
+    """Chunks, embeds (through the cache) and indexes the approved ones among `articles`."""
+    started = time.perf_counter()
+    skipped = skipped or []
+    approved = [a for a in articles if a.is_approved]
     chunks: list[Chunk] = []
     for article in approved:
         chunks.extend(chunk_article(article, embedder.count_tokens, embedder.max_tokens))
-    vectors = embedder.encode([chunk.embed_text for chunk in chunks])
+    cache_path = embedding_cache or index_dir / EMBEDDING_CACHE
+    cache = EmbeddingCache(cache_path, f"{embedder.model_path}:{embedder.dim}", embedder.dim)
+    try:
+        vectors = cache.encode([chunk.embed_text for chunk in chunks], embedder.encode)
+    finally:
+        cache.close()
+    log.info("embedded %d new chunk texts, %d from cache", cache.misses, cache.hits)
     bm25 = Bm25Index.build(
-        [chunk.lexical_text for chunk in chunks], settings.bm25_method, settings.bm25_k1, settings.bm25_b
+        [chunk.lexical_text(settings.bm25_header == "question_and_section") for chunk in chunks],
+        settings.bm25_method,
+        settings.bm25_k1,
+        settings.bm25_b,
     )
     dense = DenseIndex.build(vectors)
     manifest = Manifest(
         generation=new_generation_name(),
         created_at=dt.datetime.now(dt.UTC),
-        corpus_dir=str(corpus_dir),
-        corpus_hash=corpus_hash(corpus_dir),
+        corpus_dir=source,
+        corpus_hash=source_hash,
         model=ModelInfo(
-            name=embedder.name,
-            path=str(embedder.model_path),
-            dim=embedder.dim,
-            max_tokens=embedder.max_tokens,
+            name=embedder.name, path=str(embedder.model_path), dim=embedder.dim, max_tokens=embedder.max_tokens
         ),
-        bm25=Bm25Params(method=settings.bm25_method, k1=settings.bm25_k1, b=settings.bm25_b),
+        bm25=Bm25Params(
+            method=settings.bm25_method, k1=settings.bm25_k1, b=settings.bm25_b, header=settings.bm25_header
+        ),
         counts=Counts(
-            articles_found=len(loaded.articles) + len(loaded.errors),
+            articles_found=len(articles) + len(skipped),
             articles_indexed=len(approved),
-            articles_not_approved=len(loaded.articles) - len(approved),
+            articles_not_approved=len(articles) - len(approved),
             chunks=len(chunks),
-            skipped=len(loaded.errors),
+            skipped=len(skipped),
         ),
-        skipped=[Skipped(path=e.path or "", reason=_reason(e)) for e in loaded.errors],
+        skipped=skipped,
         files={},
     )
     directory = write_generation(index_dir, manifest, chunks, approved, bm25, dense)
-    return BuildReport(manifest, directory, time.perf_counter() - started)
+    return BuildReport(manifest, directory, time.perf_counter() - started, cache.misses, cache.hits)
 
 
 def _reason(error: CorpusError) -> str:

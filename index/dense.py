@@ -31,6 +31,10 @@ class DenseIndex:
     def load(cls, path: Path) -> DenseIndex:
         return cls(faiss.read_index(str(path)))
 
+    def vectors(self, rows: list[int]) -> NDArray[np.float32]:
+        """The stored (unit-length) vectors of `rows`."""
+        return np.stack([self._index.reconstruct(row) for row in rows]).astype(np.float32)
+
     def search(self, query_vector: NDArray[np.float32], k: int) -> list[tuple[int, float]]:
         if self.size == 0:
             return []

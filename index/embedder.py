@@ -34,7 +34,9 @@ class Embedder:
         return self.model_path.name
 
     def count_tokens(self, text: str) -> int:
-        return len(self._model.tokenizer.tokenize(text))
+        """Word pieces of `text`, special tokens excluded; no truncation (we count to decide where to split)."""
+        encoded = self._model.tokenizer(text, add_special_tokens=False, truncation=False, verbose=False)
+        return len(encoded["input_ids"])
 
     def encode(self, texts: list[str], show_progress: bool = False) -> NDArray[np.float32]:
         """Unit-length vectors, so inner product is cosine similarity."""

@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     bm25_method: Literal["robertson", "lucene", "atire", "bm25l", "bm25+"] = "robertson"
     bm25_k1: float = Field(default=1.5, gt=0)
     bm25_b: float = Field(default=0.75, ge=0, le=1)
+    bm25_header: Literal["question_and_section", "section"] = Field(
+        default="section",
+        description="What BM25 reads before each claim: its section path, or also the article question.",
+    )
     embed_batch_size: int = Field(default=64, ge=1)
 
     fusion: Literal["rrf", "minmax", "zscore"] = "rrf"
@@ -41,6 +45,10 @@ class Settings(BaseSettings):
     default_top_k: int = Field(default=5, ge=1, le=50)
     max_top_k: int = Field(default=50, ge=1)
     max_question_chars: int = Field(default=2000, ge=1)
+
+    abstain_below: float | None = Field(
+        default=None, description="Answer nothing when no passage's cosine similarity to the question reaches this."
+    )
 
     log_questions: bool = Field(default=False, description="Log raw question text (may hold patient details).")
 

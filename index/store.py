@@ -49,6 +49,7 @@ class Bm25Params(BaseModel):
     method: str
     k1: float
     b: float
+    header: str
 
 
 class Skipped(BaseModel):

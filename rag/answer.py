@@ -1,14 +1,17 @@
-"""From a question to the answer object: hybrid retrieval, fusion, approval filter, passages, caveat."""
+"""From a question to the answer object: retrieval with context, fusion, approval filter, abstention, caveat."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from corpus.model import Article
 from index.embedder import Embedder
 from index.settings import Settings
 from index.store import IndexUnavailable, LoadedIndex
-from rag.fusion import Fusion, fuse
+from rag.context import contextual_query
+from rag.fusion import Fusion, fuse, reciprocal_rank_fusion
 from rag.retrievers import Bm25Retriever, DenseRetriever
 from rag.types import Answer, FusedHit, Hit, Mode, Passage, Scores
 
@@ -26,6 +29,7 @@ class Answerer:
             )
         self.index = index
         self.settings = settings
+        self.embedder = embedder
         self.bm25 = Bm25Retriever(index.bm25)
         self.dense = DenseRetriever(index.dense, embedder)
 
@@ -35,20 +39,51 @@ class Answerer:
             raise UnknownArticle(article_id)
         return article
 
-    def retrieve(self, query: str, mode: Mode, k: int) -> list[FusedHit]:
+    def _retrieve(self, query: str, vector: np.ndarray, mode: Mode, k: int) -> list[FusedHit]:
+        candidates = max(k, self.settings.candidates)
         if mode is Mode.BM25:
             return [_single(h, rank, "bm25") for rank, h in enumerate(self.bm25.search(query, k), 1)]
         if mode is Mode.DENSE:
-            return [_single(h, rank, "dense") for rank, h in enumerate(self.dense.search(query, k), 1)]
-        candidates = max(k, self.settings.candidates)
-        fused = fuse(
+            return [_single(h, rank, "dense") for rank, h in enumerate(self.dense.search_vector(vector, k), 1)]
+        return fuse(
             self.bm25.search(query, candidates),
-            self.dense.search(query, candidates),
+            self.dense.search_vector(vector, candidates),
             Fusion(self.settings.fusion),
             rrf_k=self.settings.rrf_k,
             bm25_weight=self.settings.bm25_weight,
-        )
-        return fused[:k]
+        )[:k]
+
+    def search(
+        self,
+        question: str,
+        *,
+        article_id: str | None = None,
+        history: Sequence[str] = (),
+        mode: Mode = Mode.HYBRID,
+        k: int = 10,
+    ) -> tuple[list[FusedHit], float]:
+        """Approved passages best first, and the best cosine similarity of any of them to the question."""
+        article = self.approved_article(article_id) if article_id is not None else None
+        queries = [question]
+        expanded = contextual_query(question, article, history)
+        if expanded is not None:
+            queries.append(expanded)
+        vectors = self.embedder.encode(queries)
+        rankings = [self._retrieve(q, v, mode, k * 2) for q, v in zip(queries, vectors, strict=True)]
+        hits = rankings[0] if len(rankings) == 1 else _merge(rankings[0], rankings[1], self.settings.rrf_k)
+        approved = [h for h in hits if self._is_served(h.row)][:k]
+        return approved, self._similarity(vectors, approved)
+
+    def _is_served(self, row: int) -> bool:
+        # The index holds approved articles only; checked again so nothing else can ever be served.
+        article = self.index.articles.get(self.index.chunks[row].article_id)
+        return article is not None and article.is_approved
+
+    def _similarity(self, query_vectors: np.ndarray, hits: list[FusedHit]) -> float:
+        if not hits:
+            return 0.0
+        passages = self.index.dense.vectors([h.row for h in hits])
+        return float((passages @ query_vectors.T).max())
 
     def ask(
         self,
@@ -59,40 +94,43 @@ class Answerer:
         top_k: int = 5,
         mode: Mode = Mode.HYBRID,
     ) -> Answer:
-        if article_id is not None:
-            self.approved_article(article_id)
-        passages: list[Passage] = []
-        for hit in self.retrieve(question, mode, max(top_k * 4, self.settings.candidates)):
-            chunk = self.index.chunks[hit.row]
-            article = self.index.articles.get(chunk.article_id)
-            # The index holds approved articles only; checked again so nothing else can ever be served.
-            if article is None or not article.is_approved:
-                continue
-            passages.append(
-                Passage(
-                    rank=len(passages) + 1,
-                    score=hit.fused,
-                    chunk_id=chunk.chunk_id,
-                    article_id=article.id,
-                    article_title=article.question,
-                    section=list(chunk.section),
-                    text=chunk.text,
-                    citations=list(chunk.citations),
-                    review_status=article.status,
-                    last_updated=article.last_updated,
-                    url=article.url,
-                    scores=Scores(
-                        bm25=hit.bm25,
-                        bm25_rank=hit.bm25_rank,
-                        dense=hit.dense,
-                        dense_rank=hit.dense_rank,
-                        fused=hit.fused,
-                    ),
-                )
-            )
-            if len(passages) == top_k:
-                break
+        hits, similarity = self.search(question, article_id=article_id, history=history, mode=mode, k=top_k)
+        floor = self.settings.abstain_below
+        if floor is not None and similarity < floor:
+            hits = []  # nothing approved is close enough to answer: say so rather than show noise
+        passages = [self._passage(rank, hit) for rank, hit in enumerate(hits, start=1)]
         return Answer(question=question, answered=bool(passages), passages=passages, index_version=self.index.version)
+
+    def _passage(self, rank: int, hit: FusedHit) -> Passage:
+        chunk = self.index.chunks[hit.row]
+        article = self.index.articles[chunk.article_id]
+        return Passage(
+            rank=rank,
+            score=hit.fused,
+            chunk_id=chunk.chunk_id,
+            article_id=article.id,
+            article_title=article.question,
+            section=list(chunk.section),
+            text=chunk.text,
+            citations=list(chunk.citations),
+            review_status=article.status,
+            last_updated=article.last_updated,
+            url=article.url,
+            scores=Scores(
+                bm25=hit.bm25, bm25_rank=hit.bm25_rank, dense=hit.dense, dense_rank=hit.dense_rank, fused=hit.fused
+            ),
+        )
+
+
+def _merge(plain: list[FusedHit], contextual: list[FusedHit], k: int) -> list[FusedHit]:
+    """Plain and contextual rankings, fused by rank; each row keeps the scores of its best appearance."""
+    best: dict[int, FusedHit] = {}
+    for hit in [*plain, *contextual]:
+        best.setdefault(hit.row, hit)
+    merged = reciprocal_rank_fusion(
+        [Hit(h.row, h.fused) for h in plain], [Hit(h.row, h.fused) for h in contextual], k=k
+    )
+    return [FusedHit(**{**vars(best[m.row]), "fused": m.fused}) for m in merged]
 
 
 def _single(hit: Hit, rank: int, source: str) -> FusedHit:

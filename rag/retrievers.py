@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
+import numpy as np
+from numpy.typing import NDArray
+
 from index.bm25 import Bm25Index
 from index.dense import DenseIndex
 from index.embedder import Embedder
@@ -28,5 +31,8 @@ class DenseRetriever:
         self._embedder = embedder
 
     def search(self, query: str, k: int) -> list[Hit]:
-        vector = self._embedder.encode([query])[0]
+        return self.search_vector(self._embedder.encode([query])[0], k)
+
+    def search_vector(self, vector: NDArray[np.float32], k: int) -> list[Hit]:
+        """For callers that embed many queries in one batch (evaluation)."""
         return [Hit(row, score) for row, score in self._index.search(vector, k)]

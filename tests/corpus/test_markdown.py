@@ -119,3 +119,16 @@ def test_sample_corpus_is_valid_and_has_unapproved_articles() -> None:
     assert all(a.references for a in loaded.articles)
     assert {a.status for a in loaded.articles} >= {ReviewStatus.APPROVED}
     assert all(p.name != "README.md" for p in article_paths(CORPUS))
+
+
+def test_paragraphs_that_look_like_markup_round_trip() -> None:
+    from corpus.model import Article, Block, Section
+
+    article = loads(GOOD)
+    tricky = Section(
+        title="Lists",
+        level=2,
+        blocks=(Block(kind="paragraph", text="- not a bullet"), Block(kind="paragraph", text="# not a heading")),
+    )
+    changed = Article.model_validate({**article.model_dump(), "sections": (*article.sections, tricky)})
+    assert loads(dumps(changed)) == changed

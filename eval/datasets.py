@@ -1,0 +1,117 @@
+"""Gold question sets: BEIR-format folders and our own JSONL gold format."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from corpus.model import Article, Block, ReviewStatus
+
+# BEIR documents carry no review date; a fixed one keeps their articles (and index cache key) deterministic.
+_UNDATED = dt.date(1970, 1, 1)
+
+
+class DatasetError(ValueError):
+    """A gold set that cannot be read; the message names the file and the problem."""
+
+
+class GoldQuestion(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    question: str = Field(min_length=1)
+    article_id: str | None = None
+    history: list[str] = Field(default_factory=list)
+    relevant: list[str] = Field(default_factory=list)
+    answerable: bool = True
+
+
+class BeirSet(BaseModel):
+    name: str
+    corpus: dict[str, tuple[str, str]]  # doc id → (title, text)
+    queries: dict[str, str]
+    qrels: dict[str, dict[str, int]]
+
+    def fingerprint(self) -> str:
+        digest = hashlib.sha256()
+        for doc_id in sorted(self.corpus):
+            title, text = self.corpus[doc_id]
+            digest.update(f"{doc_id}\x1f{title}\x1f{text}\x1e".encode())
+        return digest.hexdigest()
+
+    def limited(self, count: int) -> BeirSet:
+        """The first `count` queries (the corpus stays whole, so scores stay comparable)."""
+        keep = list(self.queries)[:count]
+        return self.model_copy(
+            update={"queries": {q: self.queries[q] for q in keep}, "qrels": {q: self.qrels[q] for q in keep}}
+        )
+
+    def articles(self) -> list[Article]:
+        """Each document as an approved article: the title is its question, the text its answer."""
+        return [
+            Article(
+                id=doc_id,
+                question=title.strip() or text[:80],
+                status=ReviewStatus.APPROVED,
+                last_updated=_UNDATED,
+                answer=(Block(kind="paragraph", text=text.strip()),),
+            )
+            for doc_id, (title, text) in self.corpus.items()
+            if text.strip()
+        ]
+
+
+def _jsonl(path: Path) -> list[dict[str, object]]:
+    rows = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise DatasetError(f"{path}:{number}: malformed JSON ({exc.msg})") from None
+    return rows
+
+
+def load_beir(folder: Path, split: str) -> BeirSet:
+    """`corpus.jsonl` (`_id`, `title`, `text`), `queries.jsonl`, `qrels/<split>.tsv` with a header row."""
+    for name in ("corpus.jsonl", "queries.jsonl", f"qrels/{split}.tsv"):
+        if not (folder / name).is_file():
+            raise DatasetError(f"{folder / name}: not found (a BEIR folder has corpus.jsonl, queries.jsonl, qrels/)")
+    corpus = {
+        str(r["_id"]): (str(r.get("title") or ""), str(r.get("text") or "")) for r in _jsonl(folder / "corpus.jsonl")
+    }
+    all_queries = {str(r["_id"]): str(r["text"]) for r in _jsonl(folder / "queries.jsonl")}
+    qrels: dict[str, dict[str, int]] = {}
+    with (folder / "qrels" / f"{split}.tsv").open(encoding="utf-8") as handle:
+        reader = csv.reader(handle, delimiter="\t")
+        next(reader, None)
+        for number, row in enumerate(reader, start=2):
+            if len(row) < 3:
+                raise DatasetError(f"{folder / 'qrels' / split}.tsv:{number}: expected query-id, corpus-id, score")
+            if int(row[2]) > 0:
+                qrels.setdefault(row[0], {})[row[1]] = int(row[2])
+    missing = [q for q in qrels if q not in all_queries]
+    if missing:
+        raise DatasetError(f"{folder}: qrels name query {missing[0]!r}, which is not in queries.jsonl")
+    queries = {q: all_queries[q] for q in qrels}
+    return BeirSet(name=folder.name, corpus=corpus, queries=queries, qrels=qrels)
+
+
+def load_gold(path: Path) -> list[GoldQuestion]:
+    questions = []
+    for number, row in enumerate(_jsonl(path), start=1):
+        try:
+            questions.append(GoldQuestion.model_validate(row))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise DatasetError(f"{path}:{number}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+    ids = [q.id for q in questions]
+    if len(set(ids)) != len(ids):
+        raise DatasetError(f"{path}: duplicate question ids")
+    return questions

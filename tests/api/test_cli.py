@@ -1,0 +1,43 @@
+"""The command line: one-line errors and a non-zero exit for bad input, never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from api.cli import app
+from corpus.markdown import load
+from tests.conftest import CORPUS, SEED_ID, SEED_PAGE
+
+runner = CliRunner()
+
+
+def test_import_page_writes_the_canonical_article(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["import", "page", str(SEED_PAGE), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert load(tmp_path / f"{SEED_ID}.md") == load(CORPUS / "articles" / f"{SEED_ID}.md")
+
+
+def test_missing_input_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    for args in (
+        ["import", "page", str(tmp_path / "nope.txt"), "--out", str(tmp_path)],
+        ["index", "build", "--corpus", str(tmp_path / "nope"), "--index", str(tmp_path / "index")],
+        ["ask", "anything?", "--index", str(tmp_path / "no-index")],
+        ["eval", "--gold", str(tmp_path / "missing.jsonl"), "--modes", "semantic"],
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1, (args, result.output)
+        assert result.output.startswith("error: ") and result.output.count("\n") == 1, result.output
+        assert "Traceback" not in result.output
+
+
+def test_strict_build_fails_on_an_invalid_article(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "bad.md").write_text(
+        "---\nid: x\nquestion: q?\nstatus: published\nlast_updated: 2026-01-01\n---\n\nHi.\n"
+    )
+    result = runner.invoke(app, ["index", "build", "--corpus", str(corpus), "--index", str(tmp_path / "i"), "--strict"])
+    assert result.exit_code == 1
+    assert "bad.md:4: unknown status 'published'" in result.output
