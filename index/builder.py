@@ -13,6 +13,7 @@ from corpus.chunking import Chunk, chunk_article
 from corpus.errors import CorpusError
 from corpus.loader import article_paths, load_corpus
 from corpus.model import Article
+from corpus.progress import progress
 from index.bm25 import Bm25Index
 from index.dense import DenseIndex
 from index.embed_cache import EmbeddingCache
@@ -91,7 +92,7 @@ def build_from_articles(
     skipped = skipped or []
     approved = [a for a in articles if a.is_approved]
     chunks: list[Chunk] = []
-    for article in approved:
+    for article in progress(approved, len(approved), "chunk", "articles"):
         chunks.extend(chunk_article(article, embedder.count_tokens, embedder.max_tokens))
     cache_path = embedding_cache or index_dir / EMBEDDING_CACHE
     cache = EmbeddingCache(cache_path, f"{embedder.model_path}:{embedder.dim}", embedder.dim)

@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from corpus.progress import Progress
+
 Encoder = Callable[[list[str]], NDArray[np.float32]]
 
 
@@ -31,7 +33,9 @@ class EmbeddingCache:
     def text_hash(text: str) -> str:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
-    def encode(self, texts: list[str], encoder: Encoder, batch_size: int = 4096) -> NDArray[np.float32]:
+    def encode(
+        self, texts: list[str], encoder: Encoder, batch_size: int = 1024, desc: str = "embed"
+    ) -> NDArray[np.float32]:
         """Vectors for `texts` in order; only texts not seen before with this model go to `encoder`."""
         hashes = [self.text_hash(t) for t in texts]
         found: dict[str, NDArray[np.float32]] = {}
@@ -49,6 +53,20 @@ class EmbeddingCache:
                 missing.setdefault(digest, text)
         self.hits, self.misses = len(texts) - sum(h in missing for h in hashes), len(missing)
         items = list(missing.items())
+        with Progress(len(items), desc, "chunks") as bar:
+            self._encode_missing(items, encoder, batch_size, found, bar)
+        if not texts:
+            return np.zeros((0, self._dim), dtype=np.float32)
+        return np.stack([found[h] for h in hashes]).astype(np.float32)
+
+    def _encode_missing(
+        self,
+        items: list[tuple[str, str]],
+        encoder: Encoder,
+        batch_size: int,
+        found: dict[str, NDArray[np.float32]],
+        bar: Progress,
+    ) -> None:
         for start in range(0, len(items), batch_size):
             part = items[start : start + batch_size]
             vectors = encoder([text for _, text in part])
@@ -59,9 +77,7 @@ class EmbeddingCache:
             with self._db:
                 self._db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)", rows)
             found.update((digest, v.astype(np.float32)) for (digest, _), v in zip(part, vectors, strict=True))
-        if not texts:
-            return np.zeros((0, self._dim), dtype=np.float32)
-        return np.stack([found[h] for h in hashes]).astype(np.float32)
+            bar.update(len(part))
 
     def close(self) -> None:
         self._db.close()
