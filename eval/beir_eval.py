@@ -48,7 +48,13 @@ def index_cache_key(data: BeirSet, settings: Settings, embedder: Embedder) -> st
         {
             "corpus": data.fingerprint(),
             "model": str(embedder.model_path),
-            "bm25": [settings.bm25_method, settings.bm25_k1, settings.bm25_b, settings.bm25_header],
+            "bm25": [
+                settings.bm25_method,
+                settings.bm25_k1,
+                settings.bm25_b,
+                settings.bm25_header,
+                settings.bm25_stopwords,
+            ],
         },
         sort_keys=True,
     )

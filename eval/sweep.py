@@ -30,7 +30,11 @@ VARIANTS = [
     *(FusionVariant(f"minmax w_bm25={w}", Fusion.MINMAX, bm25_weight=w) for w in (0.3, 0.5, 0.7)),
     *(FusionVariant(f"zscore w_bm25={w}", Fusion.ZSCORE, bm25_weight=w) for w in (0.3, 0.5, 0.7)),
 ]
-HEADERS = ("section", "question_and_section")
+INDEX_VARIANTS = [
+    {"bm25_header": header, "bm25_stopwords": stopwords}
+    for stopwords in ("english", "english_and_question_words")
+    for header in ("section", "question_and_section")
+]
 
 
 def half(qid: str) -> str:
@@ -52,14 +56,13 @@ def main() -> None:
     questions = load_gold(args.gold)
     halves = {h: {q: r for q, r in data.qrels.items() if half(q) == h} for h in "AB"}
     rows: list[dict[str, object]] = []
-    print(
-        "| BM25 reads | mode | fusion | MedQuAD dev-A nDCG@10 | dev-B nDCG@10 | dev-B recall@100 | gold nDCG@10 |",
-        end="",
-    )
-    print(" gold hit@3 |")
-    print("|---|---|---|---|---|---|---|---|")
-    for header in HEADERS:
-        base = Settings(bm25_header=header)
+    columns = ["BM25 reads", "stop words", "mode", "fusion", "MedQuAD dev-A nDCG@10", "dev-B nDCG@10"]
+    columns += ["dev-B recall@100", "gold nDCG@10", "gold hit@3"]
+    print("| " + " | ".join(columns) + " |")
+    print("|---" * len(columns) + "|")
+    for overrides in INDEX_VARIANTS:
+        base = Settings(**overrides)  # type: ignore[arg-type]
+        header, stopwords = base.bm25_header, base.bm25_stopwords
         index = cached_index(data, base, embedder, args.cache_dir)
         hits = retrieve_all(index, embedder, data.queries, candidates=DEPTH * 3, progress=sys.stderr.isatty())
         corpus_index = cached_corpus_index(args.corpus, base, embedder, args.cache_dir)
@@ -82,9 +85,9 @@ def main() -> None:
                         gold_run[q.id] = {corpus_index.chunks[h.row].chunk_id: h.fused for h in found}
                 g = score(qrels, gold_run)
                 name = variant.name if mode == "hybrid" else "-"
-                rows.append({"header": header, "mode": mode, "fusion": name, "A": a, "B": b, "gold": g})
+                rows.append({**overrides, "mode": mode, "fusion": name, "A": a, "B": b, "gold": g})
                 print(
-                    f"| {header} | {mode} | {name} | {a['ndcg@10']:.4f} | {b['ndcg@10']:.4f} | "
+                    f"| {header} | {stopwords} | {mode} | {name} | {a['ndcg@10']:.4f} | {b['ndcg@10']:.4f} | "
                     f"{b['recall@100']:.4f} | {g['ndcg@10']:.4f} | {g['hit@3']:.4f} |",
                     flush=True,
                 )

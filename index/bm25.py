@@ -8,7 +8,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from index.tokenize import tokenize
+from index.tokenize import StopwordSet, Tokenizer
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
@@ -16,27 +16,36 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 class Bm25Index:
     """Scores chunk rows; `method="robertson"` ranks exactly as `rank_bm25.BM25Okapi(epsilon=0)`."""
 
-    def __init__(self, model: bm25s.BM25, size: int) -> None:
+    def __init__(self, model: bm25s.BM25, size: int, tokenizer: Tokenizer) -> None:
         self._model = model
         self.size = size
+        self.tokenize = tokenizer
         self._vocab: dict[str, int] = model.vocab_dict
 
     @classmethod
-    def build(cls, texts: list[str], method: str = "robertson", k1: float = 1.5, b: float = 0.75) -> Bm25Index:
+    def build(
+        cls,
+        texts: list[str],
+        method: str = "robertson",
+        k1: float = 1.5,
+        b: float = 0.75,
+        stopwords: StopwordSet = "english_and_question_words",
+    ) -> Bm25Index:
+        tokenizer = Tokenizer(stopwords)
         model = bm25s.BM25(method=method, k1=k1, b=b)
-        model.index([tokenize(text) for text in texts], show_progress=False)
-        return cls(model, len(texts))
+        model.index([tokenizer(text) for text in texts], show_progress=False)
+        return cls(model, len(texts), tokenizer)
 
     def save(self, directory: Path) -> None:
         self._model.save(str(directory), show_progress=False)
 
     @classmethod
-    def load(cls, directory: Path, size: int, mmap: bool = True) -> Bm25Index:
-        return cls(bm25s.BM25.load(str(directory), mmap=mmap, show_progress=False), size)
+    def load(cls, directory: Path, size: int, stopwords: StopwordSet, mmap: bool = True) -> Bm25Index:
+        return cls(bm25s.BM25.load(str(directory), mmap=mmap, show_progress=False), size, Tokenizer(stopwords))
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """(row, score) best first; terms the corpus never uses are dropped, and zero scores are no match."""
-        tokens = [t for t in tokenize(query) if t in self._vocab]
+        tokens = [t for t in self.tokenize(query) if t in self._vocab]
         if not tokens or self.size == 0:
             return []
         rows, scores = self._model.retrieve([tokens], k=min(k, self.size), show_progress=False, n_threads=1)
@@ -44,5 +53,5 @@ class Bm25Index:
 
     def scores(self, query: str) -> np.ndarray:
         """Scores for every row (for tests and diagnostics)."""
-        tokens = [t for t in tokenize(query) if t in self._vocab]
+        tokens = [t for t in self.tokenize(query) if t in self._vocab]
         return np.asarray(self._model.get_scores(tokens), dtype=np.float64)

@@ -106,6 +106,7 @@ def build_from_articles(
         settings.bm25_method,
         settings.bm25_k1,
         settings.bm25_b,
+        settings.bm25_stopwords,
     )
     dense = DenseIndex.build(vectors)
     manifest = Manifest(
@@ -117,7 +118,11 @@ def build_from_articles(
             name=embedder.name, path=str(embedder.model_path), dim=embedder.dim, max_tokens=embedder.max_tokens
         ),
         bm25=Bm25Params(
-            method=settings.bm25_method, k1=settings.bm25_k1, b=settings.bm25_b, header=settings.bm25_header
+            method=settings.bm25_method,
+            k1=settings.bm25_k1,
+            b=settings.bm25_b,
+            header=settings.bm25_header,
+            stopwords=settings.bm25_stopwords,
         ),
         counts=Counts(
             articles_found=len(articles) + len(skipped),

@@ -36,6 +36,7 @@ class Settings(BaseSettings):
         default="section",
         description="What BM25 reads before each claim: its section path, or also the article question.",
     )
+    bm25_stopwords: Literal["english", "english_and_question_words"] = "english_and_question_words"
     embed_batch_size: int = Field(default=64, ge=1)
 
     fusion: Literal["rrf", "minmax", "zscore"] = "rrf"

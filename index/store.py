@@ -23,6 +23,7 @@ from corpus.chunking import Chunk
 from corpus.model import Article
 from index.bm25 import Bm25Index
 from index.dense import DenseIndex
+from index.tokenize import StopwordSet
 
 FORMAT_VERSION = 1
 POINTER = "CURRENT"
@@ -50,6 +51,7 @@ class Bm25Params(BaseModel):
     k1: float
     b: float
     header: str
+    stopwords: StopwordSet
 
 
 class Skipped(BaseModel):
@@ -205,7 +207,7 @@ def load_index(index_dir: Path) -> LoadedIndex:
             raise IndexUnavailable(f"{path}: missing or corrupted (checksum mismatch): rebuild the index")
     chunks = [Chunk.model_validate_json(line) for line in (directory / CHUNKS).read_text("utf-8").splitlines()]
     articles = [Article.model_validate_json(line) for line in (directory / ARTICLES).read_text("utf-8").splitlines()]
-    bm25 = Bm25Index.load(directory / BM25_DIR, size=len(chunks))
+    bm25 = Bm25Index.load(directory / BM25_DIR, len(chunks), manifest.bm25.stopwords)
     dense = DenseIndex.load(directory / DENSE)
     if dense.size != len(chunks):
         raise IndexUnavailable(f"{directory}: {dense.size} vectors for {len(chunks)} chunks: rebuild the index")

@@ -7,7 +7,9 @@ import pytest
 from rank_bm25 import BM25Okapi
 
 from index.bm25 import Bm25Index
-from index.tokenize import tokenize
+from index.tokenize import Tokenizer
+
+tokenize = Tokenizer()
 
 DOCS = [
     "Upadacitinib 15 mg once daily for ankylosing spondylitis after NSAID failure.",
