@@ -16,40 +16,10 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:[-/][a-z0-9]+)*")
 # The scaffolding of a question ("which … should I …"), which passages rarely share with the question. Content
 # words a clinician might mean ("before", "after", "not", "first", "serious", "side") are deliberately absent.
 QUESTION_WORDS = frozenset(
-    [
-        "which",
-        "what",
-        "when",
-        "where",
-        "who",
-        "whom",
-        "whose",
-        "how",
-        "why",
-        "should",
-        "would",
-        "could",
-        "can",
-        "do",
-        "does",
-        "did",
-        "i",
-        "we",
-        "you",
-        "my",
-        "our",
-        "your",
-        "me",
-        "us",
-        "has",
-        "have",
-        "had",
-        "been",
-        "being",
-        "am",
-        "any",
-        "some",
-    ]
+    (
+        "which what when where who whom whose how why should would could can do does did i we you my our your me us "
+        "has have had been being am any some"
+    ).split()
 )
 STOPWORDS: dict[str, frozenset[str]] = {
     "english": frozenset(STOPWORDS_EN),
