@@ -170,12 +170,16 @@ def eval_command(
     plot: Annotated[Path | None, typer.Option(help="Draw recall@k (k = 1…100) per mode to this PNG.")] = None,
     cache_dir: Annotated[Path, typer.Option(help="Where BEIR indexes and embeddings are cached.")] = Path("var/cache"),
     limit: Annotated[int | None, typer.Option(min=1, help="Score only the first N queries (a quick look).")] = None,
+    url: Annotated[
+        str | None, typer.Option(help="Evaluate a running server (http://HOST:PORT) via POST /v1/ask.")
+    ] = None,
 ) -> None:
     """Score retrieval against gold questions: documents ranked per mode, metrics by ranx."""
-    from eval.beir_eval import MODES, evaluate_beir, write_trec_run
+    from eval.beir_eval import MODES, evaluate_beir
     from eval.datasets import DatasetError, load_beir, load_gold
     from eval.gold_eval import abstention_table, cached_corpus_index, evaluate_gold
-    from eval.report import format_table, plot_recall
+    from eval.http_runner import ServerError, evaluate_over_http
+    from eval.report import format_table, write_outputs
     from index.embedder import Embedder
     from rag.answer import Answerer
 
@@ -184,9 +188,15 @@ def eval_command(
     unknown = [m for m in chosen if m not in MODES]
     if unknown or not chosen:
         raise _fail(f"unknown mode {unknown[0] if unknown else modes!r}: use bm25, dense, hybrid")
+    if url is not None and not url.startswith(("http://", "https://")):
+        raise _fail(f"--url must look like http://HOST:PORT, got {url!r}")
     if (beir is None) == (gold is None):
         raise _fail("give one of --beir DIR or --gold FILE")
     try:
+        if url is not None:
+            result, qrels = evaluate_over_http(url, beir, gold, split, chosen, limit)
+            _print_result(format_table(result), write_outputs(result, qrels, json_out, plot))
+            return
         embedder = Embedder(settings.resolved_model_path(), settings.embed_batch_size)
         if beir is not None:
             data = load_beir(beir, split)
@@ -201,18 +211,13 @@ def eval_command(
             result, runs, qrels = evaluate_gold(gold, questions, chosen, Answerer(index, embedder, settings))
             floors = [round(0.05 * i, 2) for i in range(2, 13)]
             typer.echo("\n".join(abstention_table(questions, runs.similarity, floors)) + "\n")
-    except (DatasetError, *KNOWN_ERRORS) as exc:
+    except (DatasetError, ServerError, *KNOWN_ERRORS) as exc:
         raise _fail(str(exc)) from None
-    typer.echo(format_table(result))
-    if json_out is not None:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(result.to_json(), indent=2) + "\n", encoding="utf-8")
-        for mode, run in result.runs.items():
-            write_trec_run(run, json_out.with_name(f"{json_out.stem}.{mode}.trec"), f"followup-{mode}")
-        typer.echo(f"wrote {json_out} and TREC runs beside it")
-    if plot is not None:
-        plot_recall(result, qrels, plot)
-        typer.echo(f"wrote {plot}")
+    _print_result(format_table(result), write_outputs(result, qrels, json_out, plot))
+
+
+def _print_result(*parts: str) -> None:
+    typer.echo("\n".join(part for part in parts if part))
 
 
 def _settings() -> Settings:

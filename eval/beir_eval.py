@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -42,27 +41,13 @@ class EvalResult:
         }
 
 
-def index_cache_key(data: BeirSet, settings: Settings, embedder: Embedder) -> str:
-    """Same corpus, model and index settings → same cached index."""
-    params = json.dumps(
-        {
-            "corpus": data.fingerprint(),
-            "model": str(embedder.model_path),
-            "bm25": [
-                settings.bm25_method,
-                settings.bm25_k1,
-                settings.bm25_b,
-                settings.bm25_header,
-                settings.bm25_stopwords,
-            ],
-        },
-        sort_keys=True,
-    )
-    return hashlib.sha256(params.encode()).hexdigest()[:16]
+def index_cache_key(data: BeirSet, settings: Settings) -> str:
+    """Same corpus and index settings (model included) → same cached index."""
+    return hashlib.sha256(f"{data.fingerprint()}\n{settings.index_fingerprint()}".encode()).hexdigest()[:16]
 
 
 def cached_index(data: BeirSet, settings: Settings, embedder: Embedder, cache_dir: Path) -> LoadedIndex:
-    index_dir = cache_dir / f"{data.name}-{index_cache_key(data, settings, embedder)}"
+    index_dir = cache_dir / f"{data.name}-{index_cache_key(data, settings)}"
     try:
         return load_index(index_dir)
     except IndexUnavailable:

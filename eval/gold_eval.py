@@ -24,9 +24,7 @@ DEPTH = 100
 
 
 def cached_corpus_index(corpus_dir: Path, settings: Settings, embedder: Embedder, cache_dir: Path) -> LoadedIndex:
-    key = hashlib.sha256(
-        f"{corpus_hash(corpus_dir)}:{settings.bm25_header}:{settings.bm25_method}:{settings.bm25_stopwords}".encode()
-    )
+    key = hashlib.sha256(f"{corpus_hash(corpus_dir)}\n{settings.index_fingerprint()}".encode())
     index_dir = cache_dir / f"corpus-{key.hexdigest()[:16]}"
     try:
         return load_index(index_dir)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from eval.beir_eval import EvalResult
+from eval.beir_eval import EvalResult, write_trec_run
 from eval.metrics import METRICS, recall_curve
 
 
@@ -36,3 +37,20 @@ def plot_recall(result: EvalResult, qrels: dict[str, dict[str, int]], path: Path
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
+
+
+def write_outputs(
+    result: EvalResult, qrels: dict[str, dict[str, int]], json_out: Path | None, plot: Path | None
+) -> str:
+    """The JSON summary, one TREC run per mode beside it, and the recall plot; returns what was written."""
+    written: list[str] = []
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(result.to_json(), indent=2) + "\n", encoding="utf-8")
+        for mode, run in result.runs.items():
+            write_trec_run(run, json_out.with_name(f"{json_out.stem}.{mode}.trec"), f"followup-{mode}")
+        written.append(f"wrote {json_out} and TREC runs beside it")
+    if plot is not None:
+        plot_recall(result, qrels, plot)
+        written.append(f"wrote {plot}")
+    return "\n".join(written)

@@ -27,6 +27,7 @@ from rag.types import Mode
 VARIANTS = [
     FusionVariant("rrf k=60", Fusion.RRF, rrf_k=60),
     FusionVariant("rrf k=20", Fusion.RRF, rrf_k=20),
+    *(FusionVariant(f"weighted rrf k=60 w_bm25={w}", Fusion.RRF, rrf_k=60, bm25_weight=w) for w in (0.3, 0.7)),
     *(FusionVariant(f"minmax w_bm25={w}", Fusion.MINMAX, bm25_weight=w) for w in (0.3, 0.5, 0.7)),
     *(FusionVariant(f"zscore w_bm25={w}", Fusion.ZSCORE, bm25_weight=w) for w in (0.3, 0.5, 0.7)),
 ]

@@ -30,8 +30,9 @@ class Bm25Index:
         k1: float = 1.5,
         b: float = 0.75,
         stopwords: StopwordSet = "english_and_question_words",
+        stem: bool = True,
     ) -> Bm25Index:
-        tokenizer = Tokenizer(stopwords)
+        tokenizer = Tokenizer(stopwords, stem)
         model = bm25s.BM25(method=method, k1=k1, b=b)
         model.index([tokenizer(text) for text in texts], show_progress=False)
         return cls(model, len(texts), tokenizer)
@@ -40,8 +41,9 @@ class Bm25Index:
         self._model.save(str(directory), show_progress=False)
 
     @classmethod
-    def load(cls, directory: Path, size: int, stopwords: StopwordSet, mmap: bool = True) -> Bm25Index:
-        return cls(bm25s.BM25.load(str(directory), mmap=mmap, show_progress=False), size, Tokenizer(stopwords))
+    def load(cls, directory: Path, size: int, stopwords: StopwordSet, stem: bool, mmap: bool = True) -> Bm25Index:
+        model = bm25s.BM25.load(str(directory), mmap=mmap, show_progress=False)
+        return cls(model, size, Tokenizer(stopwords, stem))
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """(row, score) best first; terms the corpus never uses are dropped, and zero scores are no match."""

@@ -107,6 +107,7 @@ def build_from_articles(
         settings.bm25_k1,
         settings.bm25_b,
         settings.bm25_stopwords,
+        settings.bm25_stem,
     )
     dense = DenseIndex.build(vectors)
     manifest = Manifest(
@@ -123,6 +124,7 @@ def build_from_articles(
             b=settings.bm25_b,
             header=settings.bm25_header,
             stopwords=settings.bm25_stopwords,
+            stem=settings.bm25_stem,
         ),
         counts=Counts(
             articles_found=len(articles) + len(skipped),

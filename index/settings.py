@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -37,11 +38,14 @@ class Settings(BaseSettings):
         description="What BM25 reads before each claim: its section path, or also the article question.",
     )
     bm25_stopwords: Literal["english", "english_and_question_words"] = "english_and_question_words"
+    bm25_stem: bool = Field(default=True, description="Snowball-stem BM25 terms (English).")
     embed_batch_size: int = Field(default=64, ge=1)
 
     fusion: Literal["rrf", "minmax", "zscore"] = "rrf"
     rrf_k: int = Field(default=60, ge=1, description="Reciprocal rank fusion constant (Cormack et al. 2009).")
-    bm25_weight: float = Field(default=0.5, ge=0, le=1, description="Weight of BM25 in convex fusion.")
+    bm25_weight: float = Field(
+        default=0.5, ge=0, le=1, description="Weight of BM25 in fusion (0.5: plain RRF or an even convex mix)."
+    )
     candidates: int = Field(default=100, ge=1, description="Hits taken from each retriever before fusion.")
     default_top_k: int = Field(default=5, ge=1, le=50)
     max_top_k: int = Field(default=50, ge=1)
@@ -62,6 +66,12 @@ class Settings(BaseSettings):
 
     def resolved_model_path(self) -> Path:
         return self.model_path or packaged_model_path()
+
+    def index_fingerprint(self) -> str:
+        """The settings that change what an index build writes (cached indexes are keyed by it)."""
+        fields = ("bm25_method", "bm25_k1", "bm25_b", "bm25_header", "bm25_stopwords", "bm25_stem")
+        values = {name: getattr(self, name) for name in fields} | {"model": str(self.resolved_model_path())}
+        return json.dumps(values, sort_keys=True)
 
 
 @lru_cache(maxsize=1)

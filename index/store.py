@@ -52,6 +52,7 @@ class Bm25Params(BaseModel):
     b: float
     header: str
     stopwords: StopwordSet
+    stem: bool = True
 
 
 class Skipped(BaseModel):
@@ -207,7 +208,7 @@ def load_index(index_dir: Path) -> LoadedIndex:
             raise IndexUnavailable(f"{path}: missing or corrupted (checksum mismatch): rebuild the index")
     chunks = [Chunk.model_validate_json(line) for line in (directory / CHUNKS).read_text("utf-8").splitlines()]
     articles = [Article.model_validate_json(line) for line in (directory / ARTICLES).read_text("utf-8").splitlines()]
-    bm25 = Bm25Index.load(directory / BM25_DIR, len(chunks), manifest.bm25.stopwords)
+    bm25 = Bm25Index.load(directory / BM25_DIR, len(chunks), manifest.bm25.stopwords, manifest.bm25.stem)
     dense = DenseIndex.load(directory / DENSE)
     if dense.size != len(chunks):
         raise IndexUnavailable(f"{directory}: {dense.size} vectors for {len(chunks)} chunks: rebuild the index")

@@ -33,9 +33,10 @@ def _stemmer() -> Stemmer.Stemmer:
 
 
 class Tokenizer:
-    def __init__(self, stopwords: StopwordSet = "english_and_question_words") -> None:
+    def __init__(self, stopwords: StopwordSet = "english_and_question_words", stem: bool = True) -> None:
         self.stopwords_name = stopwords
         self._stopwords = STOPWORDS[stopwords]
+        self._stem = stem
 
     def __call__(self, text: str) -> list[str]:
         """A hyphenated term counts whole and by its parts, so "IL-17" meets both "IL-17" and "IL 17"."""
@@ -43,4 +44,4 @@ class Tokenizer:
         for term in _TOKEN.findall(text.lower()):
             parts = re.split(r"[-/]", term)
             words.extend(w for w in ([term, *parts] if len(parts) > 1 else parts) if w not in self._stopwords)
-        return list(_stemmer().stemWords(words))
+        return list(_stemmer().stemWords(words)) if self._stem else words

@@ -57,13 +57,20 @@ def _ranked(parts: dict[int, _Parts], fused: dict[int, float]) -> list[FusedHit]
     return hits
 
 
-def reciprocal_rank_fusion(bm25: list[Hit], dense: list[Hit], k: int = 60) -> list[FusedHit]:
-    """Fuses two rankings (best first); a row missing from one ranking gets nothing from it."""
+def reciprocal_rank_fusion(bm25: list[Hit], dense: list[Hit], k: int = 60, bm25_weight: float = 0.5) -> list[FusedHit]:
+    """Fuses two rankings (best first); a row missing from one ranking gets nothing from it.
+
+    `bm25_weight` other than 0.5 gives weighted RRF: 2w / (k + rank_bm25) + 2(1 − w) / (k + rank_dense).
+    """
     if k < 1:
         raise ValueError(f"RRF k must be at least 1, got {k}")
+    if not 0.0 <= bm25_weight <= 1.0:
+        raise ValueError(f"bm25 weight must be between 0 and 1, got {bm25_weight}")
+    lexical, semantic = 2 * bm25_weight, 2 * (1 - bm25_weight)
     parts = _collect(bm25, dense)
     fused = {
-        row: (1.0 / (k + p.bm25_rank) if p.bm25_rank else 0.0) + (1.0 / (k + p.dense_rank) if p.dense_rank else 0.0)
+        row: (lexical / (k + p.bm25_rank) if p.bm25_rank else 0.0)
+        + (semantic / (k + p.dense_rank) if p.dense_rank else 0.0)
         for row, p in parts.items()
     }
     return _ranked(parts, fused)
@@ -102,5 +109,5 @@ def fuse(
     bm25: list[Hit], dense: list[Hit], method: Fusion, *, rrf_k: int = 60, bm25_weight: float = 0.5
 ) -> list[FusedHit]:
     if method is Fusion.RRF:
-        return reciprocal_rank_fusion(bm25, dense, rrf_k)
+        return reciprocal_rank_fusion(bm25, dense, rrf_k, bm25_weight)
     return convex_fusion(bm25, dense, bm25_weight, method)

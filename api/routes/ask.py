@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import logging
+import time
+
 from fastapi import APIRouter, HTTPException
 from fastapi.concurrency import run_in_threadpool
 
@@ -9,14 +12,16 @@ from rag.answer import UnknownArticle
 from rag.types import Answer
 
 router = APIRouter(prefix="/v1", tags=["ask"])
+log = logging.getLogger("followup.ask")
 
 
 @router.post("/ask", response_model=Answer)
 async def ask(body: AskRequest, answerer: AnswererDep) -> Answer:
     """Passages from approved articles that answer the question, with their citation numbers and the caveat."""
+    started = time.perf_counter()
     try:
         # Embedding and search are CPU work: keep them off the event loop.
-        return await run_in_threadpool(
+        answer = await run_in_threadpool(
             answerer.ask,
             body.question,
             article_id=body.article_id,
@@ -28,3 +33,16 @@ async def ask(body: AskRequest, answerer: AnswererDep) -> Answer:
         raise HTTPException(
             status_code=422, detail=f"article_id {body.article_id!r} is not an approved article"
         ) from None
+    # Questions may hold patient details: their text is logged only when FOLLOWUP_LOG_QUESTIONS is set.
+    log.info(
+        "ask mode=%s top_k=%d question_chars=%d context=%s answered=%s passages=%d ms=%.1f%s",
+        body.mode.value,
+        body.top_k,
+        len(body.question),
+        bool(body.article_id or body.history),
+        answer.answered,
+        len(answer.passages),
+        (time.perf_counter() - started) * 1000,
+        f" question={body.question!r}" if answerer.settings.log_questions else "",
+    )
+    return answer

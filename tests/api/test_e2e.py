@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -96,3 +97,31 @@ def test_bad_questions_are_422_over_http(server: str) -> None:
         response = httpx.post(f"{server}/v1/ask", json={"question": question}, timeout=30)
         assert response.status_code == 422
         assert "detail" in response.json()
+
+
+def test_eval_url_mode_scores_the_running_server(server: str, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    gold = Path(__file__).resolve().parents[2] / "eval" / "gold" / "sample.jsonl"
+    out = tmp_path / "gold.json"
+    result = CliRunner().invoke(
+        app, ["eval", "--gold", str(gold), "--url", server, "--modes", "bm25,hybrid", "--json", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(out.read_text())
+    assert summary["split"] == "gold" and summary["queries"] >= 40
+    assert summary["results"]["hybrid"]["ndcg@10"] > 0.5
+    assert (tmp_path / "gold.hybrid.trec").read_text().count(" Q0 ") > 100
+
+
+def test_eval_url_mode_reports_an_unreachable_server(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    gold = Path(__file__).resolve().parents[2] / "eval" / "gold" / "sample.jsonl"
+    result = CliRunner().invoke(app, ["eval", "--gold", str(gold), "--url", f"http://127.0.0.1:{free_port()}"])
+    assert result.exit_code == 1
+    assert result.output.startswith("error: ") and "ConnectError" in result.output

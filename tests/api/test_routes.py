@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -91,3 +92,11 @@ def test_article_endpoint_serves_approved_articles_only(client: TestClient) -> N
 def test_healthz(client: TestClient) -> None:
     body = client.get("/healthz").json()
     assert body["status"] == "ok" and body["chunks"] > 0
+
+
+def test_question_text_is_not_logged_by_default(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    secret = "Mrs Example, 54, on upadacitinib with fever since Tuesday"
+    with caplog.at_level(logging.DEBUG):
+        assert client.post("/v1/ask", json={"question": secret}).status_code == 200
+    assert "question_chars=" in caplog.text
+    assert secret not in caplog.text and "Mrs Example" not in caplog.text

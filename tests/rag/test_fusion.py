@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.fusion import reciprocal_rank_fusion
+from rag.fusion import Fusion, convex_fusion, reciprocal_rank_fusion
 from rag.types import Hit
 
 
@@ -19,3 +19,26 @@ def test_rrf_sums_reciprocal_ranks() -> None:
 def test_rrf_rejects_bad_k() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         reciprocal_rank_fusion([], [], k=0)
+
+
+def test_weighted_rrf_tilts_toward_the_heavier_retriever() -> None:
+    bm25, dense = [Hit(1, 9.0), Hit(2, 5.0)], [Hit(2, 0.9), Hit(1, 0.8)]
+    assert reciprocal_rank_fusion(bm25, dense, k=60, bm25_weight=0.5)[0].fused == pytest.approx(1 / 61 + 1 / 62)
+    assert [h.row for h in reciprocal_rank_fusion(bm25, dense, k=60, bm25_weight=0.8)] == [1, 2]
+    assert [h.row for h in reciprocal_rank_fusion(bm25, dense, k=60, bm25_weight=0.2)] == [2, 1]
+
+
+@pytest.mark.parametrize("method", [Fusion.MINMAX, Fusion.ZSCORE])
+def test_convex_fusion_weights_normalised_scores(method: Fusion) -> None:
+    bm25 = [Hit(1, 12.0), Hit(2, 6.0), Hit(3, 1.0)]
+    dense = [Hit(3, 0.9), Hit(2, 0.5), Hit(4, 0.1)]
+    only_bm25 = convex_fusion(bm25, dense, bm25_weight=1.0, method=method)
+    assert [h.row for h in only_bm25][:3] == [1, 2, 3]
+    only_dense = convex_fusion(bm25, dense, bm25_weight=0.0, method=method)
+    assert [h.row for h in only_dense][:2] == [3, 2]  # 1 and 4 tie at the floor of the dense list
+    assert {h.row for h in convex_fusion(bm25, dense, 0.5, method)} == {1, 2, 3, 4}
+
+
+def test_convex_fusion_rejects_bad_weight() -> None:
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        convex_fusion([], [], bm25_weight=1.5, method=Fusion.ZSCORE)
