@@ -82,7 +82,7 @@ def evaluate_beir(
     started = time.perf_counter()
     index = cached_index(data, settings, embedder, cache_dir)
     # Enough passages that `DEPTH` distinct documents remain after taking each document's best passage.
-    hits = retrieve_all(index, embedder, data.queries, candidates=DEPTH * 3, progress=progress)
+    hits = retrieve_all(index, embedder, data.queries, max(DEPTH * 3, settings.candidates), progress=progress)
     variant = default_variant(settings)
     runs = {mode: document_run(index, hits, mode, variant, DEPTH) for mode in modes}
     results = {mode: score(data.qrels, run) for mode, run in runs.items()}

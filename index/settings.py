@@ -34,19 +34,21 @@ class Settings(BaseSettings):
     bm25_k1: float = Field(default=1.5, gt=0)
     bm25_b: float = Field(default=0.75, ge=0, le=1)
     bm25_header: Literal["question_and_section", "section"] = Field(
-        default="section",
+        default="question_and_section",
         description="What BM25 reads before each claim: its section path, or also the article question.",
     )
-    bm25_stopwords: Literal["english", "english_and_question_words"] = "english_and_question_words"
+    bm25_stopwords: Literal["english", "english_and_question_words"] = "english"
     bm25_stem: bool = Field(default=True, description="Snowball-stem BM25 terms (English).")
     embed_batch_size: int = Field(default=64, ge=1)
 
-    fusion: Literal["rrf", "minmax", "zscore"] = "rrf"
+    fusion: Literal["rrf", "minmax", "zscore"] = "zscore"
     rrf_k: int = Field(default=60, ge=1, description="Reciprocal rank fusion constant (Cormack et al. 2009).")
     bm25_weight: float = Field(
-        default=0.5, ge=0, le=1, description="Weight of BM25 in fusion (0.5: plain RRF or an even convex mix)."
+        default=0.3, ge=0, le=1, description="Weight of BM25 in fusion (0.5: plain RRF or an even convex mix)."
     )
-    candidates: int = Field(default=100, ge=1, description="Hits taken from each retriever before fusion.")
+    candidates: int = Field(
+        default=300, ge=1, description="Hits taken from each retriever before fusion (and for score normalisation)."
+    )
     default_top_k: int = Field(default=5, ge=1, le=50)
     max_top_k: int = Field(default=50, ge=1)
     max_question_chars: int = Field(default=2000, ge=1)
