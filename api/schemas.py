@@ -7,7 +7,7 @@ import datetime as dt
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from corpus.model import Block, Reference, ReviewStatus, Section
-from rag.types import Mode
+from rag.types import DEFAULT_TOP_K, Mode
 
 MAX_QUESTION_CHARS = 2000
 MAX_HISTORY_ITEMS = 10
@@ -19,7 +19,7 @@ class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     article_id: str | None = Field(default=None, min_length=1, max_length=200)
     history: list[str] = Field(default_factory=list, max_length=MAX_HISTORY_ITEMS)
-    top_k: int = Field(default=5, ge=1, le=50)
+    top_k: int = Field(default=DEFAULT_TOP_K, ge=1, le=50)
     mode: Mode = Mode.HYBRID
 
     @field_validator("question")

@@ -21,6 +21,7 @@ from eval.sweep import half
 from index.embedder import Embedder
 from index.settings import Settings
 from rag.answer import Answerer
+from rag.types import DEFAULT_TOP_K
 
 
 def main() -> None:
@@ -42,15 +43,14 @@ def main() -> None:
     for qid, text in data.queries.items():
         side = half(qid)
         if len(similarity[side]) < args.sample:
-            similarity[side].append(medquad.search(text, k=settings.default_top_k)[1])
+            similarity[side].append(medquad.search(text, k=DEFAULT_TOP_K)[1])
     floor = float(np.quantile(similarity["A"], 1 - args.answered))
     answered_b = float(np.mean(np.array(similarity["B"]) >= floor))
 
     gold = load_gold(args.gold)
     ours = Answerer(cached_corpus_index(args.corpus, settings, embedder, args.cache_dir), embedder, settings)
     gold_similarity = {
-        q.id: ours.search(q.question, article_id=q.article_id, history=q.history, k=settings.default_top_k)[1]
-        for q in gold
+        q.id: ours.search(q.question, article_id=q.article_id, history=q.history, k=DEFAULT_TOP_K)[1] for q in gold
     }
     answerable = [gold_similarity[q.id] >= floor for q in gold if q.answerable]
     abstained = [gold_similarity[q.id] < floor for q in gold if not q.answerable]

@@ -8,12 +8,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from corpus.loader import load_corpus
 from eval.beir_eval import EvalResult
 from eval.datasets import GoldQuestion
 from eval.metrics import score
 from eval.runner import Run
-from index.builder import build_from_articles, corpus_hash
+from index.builder import build_index, corpus_hash
 from index.embedder import Embedder
 from index.settings import Settings
 from index.store import IndexUnavailable, LoadedIndex, load_index
@@ -30,16 +29,7 @@ def cached_corpus_index(corpus_dir: Path, settings: Settings, embedder: Embedder
         return load_index(index_dir)
     except IndexUnavailable:
         pass
-    loaded = load_corpus(corpus_dir)
-    build_from_articles(
-        loaded.articles,
-        index_dir,
-        settings,
-        embedder,
-        source=str(corpus_dir),
-        source_hash=corpus_hash(corpus_dir),
-        embedding_cache=cache_dir / "embeddings.sqlite",
-    )
+    build_index(corpus_dir, index_dir, settings, embedder, embedding_cache=cache_dir / "embeddings.sqlite")
     return load_index(index_dir)
 
 

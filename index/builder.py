@@ -56,7 +56,12 @@ def corpus_hash(root: Path) -> str:
 
 
 def build_index(
-    corpus_dir: Path, index_dir: Path, settings: Settings, embedder: Embedder, strict: bool = False
+    corpus_dir: Path,
+    index_dir: Path,
+    settings: Settings,
+    embedder: Embedder,
+    strict: bool = False,
+    embedding_cache: Path | None = None,
 ) -> BuildReport:
     """Indexes the approved articles of a folder; invalid ones are skipped with a warning (or fatal with `strict`)."""
     loaded = load_corpus(corpus_dir)
@@ -73,6 +78,7 @@ def build_index(
         source=str(corpus_dir),
         source_hash=corpus_hash(corpus_dir),
         skipped=skipped,
+        embedding_cache=embedding_cache,
     )
 
 

@@ -49,9 +49,6 @@ class Settings(BaseSettings):
     candidates: int = Field(
         default=300, ge=1, description="Hits taken from each retriever before fusion (and for score normalisation)."
     )
-    default_top_k: int = Field(default=5, ge=1, le=50)
-    max_top_k: int = Field(default=50, ge=1)
-    max_question_chars: int = Field(default=2000, ge=1)
 
     abstain_below: float | None = Field(
         default=None, description="Answer nothing when no passage's cosine similarity to the question reaches this."

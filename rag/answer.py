@@ -13,7 +13,7 @@ from index.store import IndexUnavailable, LoadedIndex
 from rag.context import contextual_query
 from rag.fusion import Fusion, fuse, reciprocal_rank_fusion
 from rag.retrievers import Bm25Retriever, DenseRetriever
-from rag.types import Answer, FusedHit, Hit, Mode, Passage, Scores
+from rag.types import DEFAULT_TOP_K, Answer, FusedHit, Hit, Mode, Passage, Scores
 
 
 class UnknownArticle(LookupError):
@@ -91,7 +91,7 @@ class Answerer:
         *,
         article_id: str | None = None,
         history: Sequence[str] = (),
-        top_k: int = 5,
+        top_k: int = DEFAULT_TOP_K,
         mode: Mode = Mode.HYBRID,
     ) -> Answer:
         hits, similarity = self.search(question, article_id=article_id, history=history, mode=mode, k=top_k)

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from corpus.model import ReviewStatus
 
 CAVEAT = "Educational purpose only • Exercise caution as content is pending human review"
+DEFAULT_TOP_K = 5
 
 
 class Mode(StrEnum):
