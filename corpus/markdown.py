@@ -39,11 +39,18 @@ from corpus.validation import article_from_fields
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^[-*+]\s+(.*)$")
 _MARKUP_STARTS = ("#", "-", "*", "+", "\\")
+NO_CITATIONS = "[-]"
 _CITATION_MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]\s*$")
 
 
 def split_citation_marker(text: str) -> tuple[str, tuple[int, ...]]:
-    """`"… placebo [6, 7]"` → (`"… placebo"`, (6, 7)); text without a marker has no citations."""
+    """`"… placebo [6, 7]"` → (`"… placebo"`, (6, 7)); text without a marker has no citations.
+
+    `[-]` is the explicit "no citations" marker, written after text that itself ends in something like `[12]`.
+    """
+    stripped = text.rstrip()
+    if stripped.endswith(NO_CITATIONS):
+        return stripped[: -len(NO_CITATIONS)].strip(), ()
     match = _CITATION_MARKER.search(text)
     if not match:
         return text.strip(), ()
@@ -51,8 +58,11 @@ def split_citation_marker(text: str) -> tuple[str, tuple[int, ...]]:
     return text[: match.start()].strip(), numbers
 
 
-def format_citation_marker(citations: tuple[int, ...]) -> str:
-    return f" [{', '.join(str(n) for n in citations)}]" if citations else ""
+def format_citation_marker(citations: tuple[int, ...], text: str = "") -> str:
+    if citations:
+        return f" [{', '.join(str(n) for n in citations)}]"
+    # Text ending in "[12]" (a source's own bracket) would read back as a citation: say "none" explicitly.
+    return f" {NO_CITATIONS}" if _CITATION_MARKER.search(text) or text.rstrip().endswith(NO_CITATIONS) else ""
 
 
 def split_front_matter(text: str, path: Path | str | None) -> tuple[dict[str, Any], str, int]:
@@ -214,7 +224,7 @@ def render_body(article: Article) -> tuple[str, list[BlockSpan]]:
         write(prefix)
         spans.append(BlockSpan(path, block, offset, offset + len(block.text)))
         after_bullet = block.kind == "bullet"
-        write(block.text + format_citation_marker(block.citations) + ("\n" if after_bullet else "\n\n"))
+        write(block.text + format_citation_marker(block.citations, block.text) + ("\n" if after_bullet else "\n\n"))
     return "".join(out), spans
 
 

@@ -132,3 +132,21 @@ def test_paragraphs_that_look_like_markup_round_trip() -> None:
     )
     changed = Article.model_validate({**article.model_dump(), "sections": (*article.sections, tricky)})
     assert loads(dumps(changed)) == changed
+
+
+def test_text_ending_in_brackets_is_not_read_back_as_a_citation() -> None:
+    from corpus.model import Article, Block, Section
+
+    article = loads(GOOD)
+    section = Section(
+        title="Source notes",
+        level=2,
+        blocks=(
+            Block(kind="paragraph", text="See the registry entry [3150]"),
+            Block(kind="bullet", text="A claim quoting [12]", citations=(2,)),
+        ),
+    )
+    changed = Article.model_validate({**article.model_dump(), "sections": (*article.sections, section)})
+    assert loads(dumps(changed)) == changed
+    body, spans = render_body(changed)
+    assert [body[s.start : s.end] for s in spans] == [s.block.text for s in spans]
