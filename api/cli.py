@@ -34,15 +34,21 @@ def import_page_command(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the Markdown article into.")],
     article_id: Annotated[str | None, typer.Option("--id", help="Article id; default: from the file name.")] = None,
     url: Annotated[str | None, typer.Option(help="The page's address, kept in the front matter.")] = None,
+    status: Annotated[
+        str | None, typer.Option(help="submitted, under_review or approved; default: read from the page.")
+    ] = None,
 ) -> None:
     """Import a page-text export (like the seed) into the canonical Markdown format."""
     from corpus.markdown import dump
+    from corpus.model import ReviewStatus
     from corpus.pagetext import import_page
 
     try:
         if not file.is_file():
             raise CorpusError(file, "file not found")
-        article = import_page(file, article_id, url)
+        if status is not None and status not in {s.value for s in ReviewStatus}:
+            raise _fail(f"unknown --status {status!r}: use submitted, under_review or approved")
+        article = import_page(file, article_id, url, ReviewStatus(status) if status else None)
         out.mkdir(parents=True, exist_ok=True)
         target = out / f"{article.id}.md"
         dump(article, target)

@@ -177,10 +177,14 @@ def _structure(classified: list[_Line], path: Path | str | None) -> tuple[str | 
     return answer_heading, outline
 
 
-def import_page(path: Path, article_id: str | None = None, url: str | None = None) -> Article:
-    """`000_ab6a97c2e0394c38.txt` gets the id `ab6a97c2e0394c38` unless one is given."""
+def import_page(
+    path: Path, article_id: str | None = None, url: str | None = None, status: ReviewStatus | None = None
+) -> Article:
+    """`000_ab6a97c2e0394c38.txt` gets the id `ab6a97c2e0394c38` unless one is given; `status` overrides the
+    page's review tracker (an export cannot show which stage is highlighted)."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise CorpusError(path, "not UTF-8 text: save the export as UTF-8") from None
-    return parse_page(text, article_id or re.sub(r"^\d+_", "", path.stem), path, url)
+    article = parse_page(text, article_id or re.sub(r"^\d+_", "", path.stem), path, url)
+    return article if status is None else article.model_copy(update={"status": status})

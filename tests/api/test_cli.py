@@ -41,3 +41,11 @@ def test_strict_build_fails_on_an_invalid_article(tmp_path: Path) -> None:
     result = runner.invoke(app, ["index", "build", "--corpus", str(corpus), "--index", str(tmp_path / "i"), "--strict"])
     assert result.exit_code == 1
     assert "bad.md:4: unknown status 'published'" in result.output
+
+
+def test_import_page_status_override(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["import", "page", str(SEED_PAGE), "--out", str(tmp_path), "--status", "under_review"])
+    assert result.exit_code == 0, result.output
+    assert load(tmp_path / f"{SEED_ID}.md").status.value == "under_review"
+    bad = runner.invoke(app, ["import", "page", str(SEED_PAGE), "--out", str(tmp_path), "--status", "done"])
+    assert bad.exit_code == 1 and bad.output.startswith("error: unknown --status 'done'")
