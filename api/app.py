@@ -1,31 +1,46 @@
-"""The FastAPI application: loads the current index generation and the model once, at start-up."""
+"""The FastAPI application: loads the model once and the newest verified index generation, reloadable live."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+import signal
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
-from api.routes import articles, ask, health
+from api.routes import admin, articles, ask, health
+from api.security import check_startup, require_api_key
+from api.state import ServerState
 from index.embedder import Embedder
+from index.overrides import OverrideStore
 from index.settings import Settings
-from index.store import load_index
-from rag.answer import Answerer
+from index.store import IndexUnavailable
 
 log = logging.getLogger("followup.api")
 
 
 def create_app(settings: Settings) -> FastAPI:
+    """Raises `ConfigError` for settings the server must not run with (admin enabled without a token)."""
+    check_startup(settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        index = load_index(settings.index_dir)
         embedder = Embedder(settings.resolved_model_path(), settings.embed_batch_size)
-        app.state.answerer = Answerer(index, embedder, settings)
-        log.info("serving index %s (%d chunks)", index.version, len(index.chunks))
-        yield
+        overrides = OverrideStore(settings.resolved_overrides_db())
+        state = ServerState(settings, embedder, overrides)
+        await run_in_threadpool(state.start)
+        app.state.server = state
+        unhook = _reload_on_sighup(state)
+        try:
+            yield
+        finally:
+            unhook()
+            overrides.close()
 
     app = FastAPI(
         title="Followup",
@@ -33,9 +48,20 @@ def create_app(settings: Settings) -> FastAPI:
         summary="Answers clinicians' follow-up questions from reviewed (approved) medical articles.",
         lifespan=lifespan,
     )
-    app.include_router(ask.router)
-    app.include_router(articles.router)
+    app.state.settings = settings
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "X-API-Key"],
+        )
+    read_access = [Depends(require_api_key)]
+    app.include_router(ask.router, dependencies=read_access)
+    app.include_router(articles.router, dependencies=read_access)
     app.include_router(health.router)
+    if settings.admin_on:
+        app.include_router(admin.router)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -44,3 +70,30 @@ def create_app(settings: Settings) -> FastAPI:
         return JSONResponse(status_code=500, content={"detail": "internal error; see the server log"})
 
     return app
+
+
+def _reload_on_sighup(state: ServerState) -> Callable[[], None]:
+    """`kill -HUP <pid>` reloads like POST /v1/admin/reload (only where the loop runs in the main thread)."""
+    loop = asyncio.get_running_loop()
+    tasks: set[asyncio.Task[None]] = set()
+
+    async def reload() -> None:
+        try:
+            await run_in_threadpool(state.reload)
+        except IndexUnavailable as exc:
+            log.error("SIGHUP reload refused, still serving the previous generation: %s", exc)
+
+    def on_signal() -> None:
+        task = loop.create_task(reload())
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    def unhook() -> None:
+        loop.remove_signal_handler(signal.SIGHUP)
+
+    try:
+        loop.add_signal_handler(signal.SIGHUP, on_signal)
+    except (ValueError, RuntimeError, NotImplementedError):
+        log.debug("SIGHUP reload unavailable here (event loop not in the main thread)")
+        return lambda: None
+    return unhook

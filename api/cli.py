@@ -91,7 +91,7 @@ def build_command(
     index: Annotated[Path | None, typer.Option(help="Index folder (default: FOLLOWUP_INDEX_DIR).")] = None,
     strict: Annotated[bool, typer.Option(help="Fail on any invalid article instead of skipping it.")] = False,
 ) -> None:
-    """Index the approved articles of a corpus into a new index generation."""
+    """Index the articles of a corpus into a new index generation (only approved ones are ever served)."""
     from index.builder import StrictBuildError, build_index
     from index.embedder import Embedder
 
@@ -109,10 +109,25 @@ def build_command(
         raise _fail(str(exc)) from None
     counts = report.manifest.counts
     typer.echo(
-        f"indexed {counts.articles_indexed} approved articles ({counts.articles_not_approved} not approved, "
+        f"indexed {counts.articles_indexed} articles ({counts.articles_not_approved} not approved, held back; "
         f"{counts.skipped} skipped), {counts.chunks} chunks in {report.seconds:.1f}s "
         f"({counts.chunks / max(report.seconds, 1e-9):.0f} chunks/s) → {report.directory}"
     )
+
+
+@index_app.command("rollback")
+def rollback_command(
+    index: Annotated[Path | None, typer.Option(help="Index folder (default: FOLLOWUP_INDEX_DIR).")] = None,
+) -> None:
+    """Point CURRENT back at the previous (kept, verified) generation; then reload the server."""
+    from index.store import rollback
+
+    settings = _settings()
+    try:
+        to, was = rollback(index or settings.index_dir)
+    except KNOWN_ERRORS as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"CURRENT → {to} (was {was}); reload a running server: POST /v1/admin/reload or kill -HUP <pid>")
 
 
 @app.command("serve")
@@ -125,16 +140,17 @@ def serve_command(
     import uvicorn
 
     from api.app import create_app
-    from index.store import current_generation
+    from api.security import ConfigError
 
     settings = _settings()
     if index is not None:
         settings = settings.model_copy(update={"index_dir": index})
     try:
-        current_generation(settings.index_dir)
-    except IndexUnavailable as exc:
+        application = create_app(settings)
+    except ConfigError as exc:
         raise _fail(str(exc)) from None
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
+    # Without an index the server still starts: /healthz answers, /readyz says why it is not ready.
+    uvicorn.run(application, host=host or settings.host, port=port or settings.port, log_level="info")
 
 
 @app.command("ask")
@@ -146,16 +162,21 @@ def ask_command(
 ) -> None:
     """Answer one question from the index and print the answer as JSON."""
     from index.embedder import Embedder
+    from index.overrides import OverrideStore
     from index.store import load_index
     from rag.answer import Answerer
     from rag.types import Mode
 
     settings = _settings()
+    if index is not None:
+        settings = settings.model_copy(update={"index_dir": index})
     try:
+        overrides_db = settings.resolved_overrides_db()
         answerer = Answerer(
-            load_index(index or settings.index_dir),
+            load_index(settings.index_dir),
             Embedder(settings.resolved_model_path(), settings.embed_batch_size),
             settings,
+            OverrideStore(overrides_db) if overrides_db.is_file() else None,  # as the server would serve it
         )
         answer = answerer.ask(question, top_k=top_k, mode=Mode.from_str(mode))
     except KNOWN_ERRORS as exc:

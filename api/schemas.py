@@ -53,6 +53,57 @@ class ArticleOut(BaseModel):
 
 class Health(BaseModel):
     status: str
-    index_version: str
+    index_version: str | None
     articles: int
     chunks: int
+
+
+class Readiness(BaseModel):
+    ready: bool
+    reason: str | None
+    index_version: str | None
+
+
+class ReloadOut(BaseModel):
+    generation: str
+    previous: str | None
+
+
+class ReloadError(BaseModel):
+    detail: str
+    serving: str | None
+
+
+MAX_REASON_CHARS = 500
+
+
+class StatusChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: ReviewStatus
+    reason: str = Field(min_length=1, max_length=MAX_REASON_CHARS, description="Why (kept in the audit trail).")
+
+    @field_validator("reason")
+    @classmethod
+    def _reason_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("reason must contain some text")
+        return value.strip()
+
+
+class AuditOut(BaseModel):
+    at: dt.datetime
+    who: str
+    reason: str
+    old_status: ReviewStatus | None
+    new_status: ReviewStatus
+    generation: str | None
+
+
+class StatusOut(BaseModel):
+    article_id: str
+    status: ReviewStatus
+    corpus_status: ReviewStatus
+    served: bool
+    generation: str
+    audit: list[AuditOut]

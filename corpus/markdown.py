@@ -5,7 +5,7 @@ Layout of a file::
     ---
     id: ab6a97c2e0394c38
     question: Can upadacitinib be used in ...?
-    status: approved            # submitted | under_review | approved
+    status: approved            # submitted | under_review | approved | retracted
     last_updated: 2026-01-09
     url: https://...            # optional
     references: {1: "...", 2: "..."}

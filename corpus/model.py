@@ -15,6 +15,7 @@ class ReviewStatus(StrEnum):
     SUBMITTED = "submitted"
     UNDER_REVIEW = "under_review"
     APPROVED = "approved"
+    RETRACTED = "retracted"  # withdrawn after approval; never served
 
 
 class Block(BaseModel):

@@ -52,7 +52,7 @@ def article_from_fields(fields: dict[str, Any], path: Path | str | None, front_m
     if status not in {s.value for s in ReviewStatus}:
         raise CorpusError(
             path,
-            f"unknown status {fields['status']!r}: use one of submitted, under_review, approved",
+            f"unknown status {fields['status']!r}: use one of submitted, under_review, approved, retracted",
             line=_line_of("status", front_matter),
         )
     try:

@@ -1,1 +1,1 @@
-"""Builds the hybrid index (BM25 + dense) from chunks of approved articles and persists it on disk."""
+"""Builds the hybrid index (BM25 + dense) from chunks of the corpus's articles and persists it on disk."""

@@ -1,4 +1,8 @@
-"""`followup index build`: corpus folder → chunks of approved articles → BM25 + dense index generation."""
+"""`followup index build`: corpus folder → chunks of every valid article → BM25 + dense index generation.
+
+Articles of every review status are indexed, so an admin can approve or retract one without a rebuild; what is
+served is decided at query time by `rag.servable` (only approved articles, after status overrides).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from index.bm25 import Bm25Index
 from index.dense import DenseIndex
 from index.embed_cache import EmbeddingCache
 from index.embedder import Embedder
+from index.faults import crash_point
 from index.settings import Settings
 from index.store import (
     Bm25Params,
@@ -63,8 +68,9 @@ def build_index(
     strict: bool = False,
     embedding_cache: Path | None = None,
 ) -> BuildReport:
-    """Indexes the approved articles of a folder; invalid ones are skipped with a warning (or fatal with `strict`)."""
+    """Indexes the articles of a folder; invalid ones are skipped with a warning (or fatal with `strict`)."""
     loaded = load_corpus(corpus_dir)
+    crash_point("corpus-loaded")
     if strict and loaded.errors:
         raise StrictBuildError("; ".join(str(e) for e in loaded.errors))
     for error in loaded.errors:
@@ -93,12 +99,12 @@ def build_from_articles(
     skipped: list[Skipped] | None = None,
     embedding_cache: Path | None = None,
 ) -> BuildReport:
-    """Chunks, embeds (through the cache) and indexes the approved ones among `articles`."""
+    """Chunks, embeds (through the cache) and indexes `articles`, whatever their review status."""
     started = time.perf_counter()
     skipped = skipped or []
     approved = [a for a in articles if a.is_approved]
     chunks: list[Chunk] = []
-    for article in progress(approved, len(approved), "chunk", "articles"):
+    for article in progress(articles, len(articles), "chunk", "articles"):
         chunks.extend(chunk_article(article, embedder.count_tokens, embedder.max_tokens))
     cache_path = embedding_cache or index_dir / EMBEDDING_CACHE
     cache = EmbeddingCache(cache_path, f"{embedder.model_path}:{embedder.dim}", embedder.dim)
@@ -107,6 +113,7 @@ def build_from_articles(
     finally:
         cache.close()
     log.info("embedded %d new chunk texts, %d from cache", cache.misses, cache.hits)
+    crash_point("embedded")
     bm25 = Bm25Index.build(
         [chunk.lexical_text(settings.bm25_header == "question_and_section") for chunk in chunks],
         settings.bm25_method,
@@ -134,7 +141,7 @@ def build_from_articles(
         ),
         counts=Counts(
             articles_found=len(articles) + len(skipped),
-            articles_indexed=len(approved),
+            articles_indexed=len(articles),
             articles_not_approved=len(articles) - len(approved),
             chunks=len(chunks),
             skipped=len(skipped),
@@ -142,7 +149,7 @@ def build_from_articles(
         skipped=skipped,
         files={},
     )
-    directory = write_generation(index_dir, manifest, chunks, approved, bm25, dense)
+    directory = write_generation(index_dir, manifest, chunks, articles, bm25, dense)
     return BuildReport(manifest, directory, time.perf_counter() - started, cache.misses, cache.hits)
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def packaged_model_path() -> Path:
@@ -56,12 +56,52 @@ class Settings(BaseSettings):
 
     log_questions: bool = Field(default=False, description="Log raw question text (may hold patient details).")
 
+    overrides_db: Path | None = Field(
+        default=None,
+        description="SQLite file of status overrides and their audit trail; default: <index_dir>/overrides.sqlite.",
+    )
+    admin_token: SecretStr | None = Field(
+        default=None, description="Bearer token for /v1/admin/* (compared in constant time)."
+    )
+    admin_enabled: bool | None = Field(
+        default=None,
+        description="Serve /v1/admin/*; default: on exactly when FOLLOWUP_ADMIN_TOKEN is set. On without a token "
+        "the server refuses to start.",
+    )
+    api_key: SecretStr | None = Field(
+        default=None, description="When set, /v1/ask, /v1/articles and /v1/related require it in an X-API-Key header."
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins allowed to call the API from a browser (the widget), comma-separated; none by default.",
+    )
+    crash_at: str | None = Field(
+        default=None,
+        description="Testing only: a build SIGKILLs itself at this named stage (index/faults.py). Never set it.",
+    )
+
     @field_validator("model_path")
     @classmethod
     def _model_folder_exists(cls, value: Path | None) -> Path | None:
         if value is not None and not (value / "config.json").is_file() and not (value / "modules.json").is_file():
             raise ValueError(f"{value} is not a sentence-transformers model folder (no config.json)")
         return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str) and value.lstrip().startswith("["):
+            return json.loads(value)
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @property
+    def admin_on(self) -> bool:
+        return self.admin_token is not None if self.admin_enabled is None else self.admin_enabled
+
+    def resolved_overrides_db(self) -> Path:
+        return self.overrides_db or self.index_dir / "overrides.sqlite"
 
     def resolved_model_path(self) -> Path:
         return self.model_path or packaged_model_path()

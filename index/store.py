@@ -5,15 +5,21 @@
       gen-20261125T030000Z…/   manifest.json (with sha256 of every artifact), chunks.jsonl,
                                articles.jsonl, bm25/, dense.faiss
 
-A build that dies part-way leaves only a `.build-*` directory, which no reader ever opens.
+A build that dies part-way leaves only a `.build-*` directory (or a `.trash-*` one, while pruning), which no
+reader ever opens; the next build removes it. Writers (build, rollback) hold an exclusive lock on `.lock`, so
+anything of that kind found under the lock is a leftover of a killed process.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
+import logging
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +29,10 @@ from corpus.chunking import Chunk
 from corpus.model import Article
 from index.bm25 import Bm25Index
 from index.dense import DenseIndex
+from index.faults import crash_point
 from index.tokenize import StopwordSet
+
+log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 POINTER = "CURRENT"
@@ -32,7 +41,7 @@ CHUNKS = "chunks.jsonl"
 ARTICLES = "articles.jsonl"
 BM25_DIR = "bm25"
 DENSE = "dense.faiss"
-KEEP_GENERATIONS = 2
+LOCK = ".lock"
 
 
 class IndexUnavailable(Exception):
@@ -62,8 +71,8 @@ class Skipped(BaseModel):
 
 class Counts(BaseModel):
     articles_found: int
-    articles_indexed: int
-    articles_not_approved: int
+    articles_indexed: int  # every valid article, whatever its status
+    articles_not_approved: int  # indexed but not served unless an override approves them
     chunks: int
     skipped: int
 
@@ -129,6 +138,27 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+@contextmanager
+def _exclusive(index_dir: Path) -> Iterator[None]:
+    """One writer at a time per index folder (builds and rollbacks); readers never take it."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with (index_dir / LOCK).open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _clean_leftovers(index_dir: Path) -> None:
+    """Removes what killed writers left behind; called under the lock, so no live writer owns any of it."""
+    for leftover in [*index_dir.glob(".build-*"), *index_dir.glob(".trash-*")]:
+        log.info("removing %s, left by an interrupted build", leftover)
+        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in index_dir.glob(f".{POINTER}.*"):
+        leftover.unlink(missing_ok=True)
+
+
 def write_generation(
     index_dir: Path,
     manifest: Manifest,
@@ -138,27 +168,39 @@ def write_generation(
     dense: DenseIndex,
 ) -> Path:
     """Writes every artifact into a private directory, checksums it, then publishes it atomically."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    staging = index_dir / f".build-{manifest.generation}-{os.getpid()}"
-    staging.mkdir()
-    try:
-        with (staging / CHUNKS).open("w", encoding="utf-8") as handle:
-            handle.writelines(chunk.model_dump_json() + "\n" for chunk in chunks)
-        with (staging / ARTICLES).open("w", encoding="utf-8") as handle:
-            handle.writelines(article.model_dump_json() + "\n" for article in articles)
-        bm25.save(staging / BM25_DIR)
-        dense.save(staging / DENSE)
-        files = {str(p.relative_to(staging)): _sha256(p) for p in _artifact_files(staging)}
-        final = manifest.model_copy(update={"files": files})
-        (staging / MANIFEST).write_text(final.model_dump_json(indent=2), encoding="utf-8")
-        _fsync_tree(staging)
-        target = index_dir / manifest.generation
-        staging.rename(target)
-        _publish(index_dir, manifest.generation)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    _prune(index_dir, keep=manifest.generation)
+    with _exclusive(index_dir):
+        _clean_leftovers(index_dir)
+        previous = _pointer_name(index_dir)
+        staging = index_dir / f".build-{manifest.generation}-{os.getpid()}"
+        staging.mkdir()
+        crash_point("staging-created")
+        try:
+            with (staging / CHUNKS).open("w", encoding="utf-8") as handle:
+                handle.writelines(chunk.model_dump_json() + "\n" for chunk in chunks)
+            crash_point("chunks-written")
+            with (staging / ARTICLES).open("w", encoding="utf-8") as handle:
+                handle.writelines(article.model_dump_json() + "\n" for article in articles)
+            crash_point("articles-written")
+            bm25.save(staging / BM25_DIR)
+            crash_point("bm25-written")
+            dense.save(staging / DENSE)
+            crash_point("dense-written")
+            files = {str(p.relative_to(staging)): _sha256(p) for p in _artifact_files(staging)}
+            final = manifest.model_copy(update={"files": files})
+            (staging / MANIFEST).write_text(final.model_dump_json(indent=2), encoding="utf-8")
+            crash_point("manifest-written")
+            _fsync_tree(staging)
+            crash_point("synced")
+            target = index_dir / manifest.generation
+            staging.rename(target)
+            _fsync_dir(index_dir)
+            crash_point("renamed")
+            _publish(index_dir, manifest.generation)
+            crash_point("published")
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        _prune(index_dir, keep={manifest.generation, previous or manifest.generation})
     return target
 
 
@@ -168,16 +210,33 @@ def _publish(index_dir: Path, generation: str) -> None:
         handle.write(generation + "\n")
         handle.flush()
         os.fsync(handle.fileno())
+    crash_point("pointer-written")
     os.replace(pointer_tmp, index_dir / POINTER)
     _fsync_dir(index_dir)
 
 
-def _prune(index_dir: Path, keep: str) -> None:
-    """Keeps the newest generations (the served one and one to roll back to); drops the rest."""
-    generations = sorted(p for p in index_dir.glob("gen-*") if p.is_dir())
-    for old in generations[:-KEEP_GENERATIONS]:
-        if old.name != keep:
-            shutil.rmtree(old, ignore_errors=True)
+def _prune(index_dir: Path, keep: set[str]) -> None:
+    """Keeps the served generation and the one served before it (to roll back to); drops the rest.
+
+    A generation is renamed out of the `gen-*` namespace before it is deleted, so a prune killed half-way
+    never leaves a half-deleted directory that looks like a generation.
+    """
+    for old in generations(index_dir):
+        if old.name not in keep:
+            trash = index_dir / f".trash-{old.name}"
+            old.rename(trash)
+            crash_point("pruning")
+            shutil.rmtree(trash, ignore_errors=True)
+
+
+def generations(index_dir: Path) -> list[Path]:
+    """Generation directories, oldest first (names are UTC timestamps)."""
+    return sorted(p for p in index_dir.glob("gen-*") if p.is_dir())
+
+
+def _pointer_name(index_dir: Path) -> str | None:
+    pointer = index_dir / POINTER
+    return pointer.read_text(encoding="utf-8").strip() if pointer.is_file() else None
 
 
 def current_generation(index_dir: Path) -> Path:
@@ -191,9 +250,8 @@ def current_generation(index_dir: Path) -> Path:
     return directory
 
 
-def load_index(index_dir: Path) -> LoadedIndex:
-    """Loads the current generation after checking every artifact against its manifest checksum."""
-    directory = current_generation(index_dir)
+def verify_generation(directory: Path) -> Manifest:
+    """The manifest, once every artifact matches its checksum; otherwise an error naming the bad file."""
     try:
         manifest = Manifest.model_validate_json((directory / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -206,6 +264,12 @@ def load_index(index_dir: Path) -> LoadedIndex:
         path = directory / name
         if not path.is_file() or _sha256(path) != expected:
             raise IndexUnavailable(f"{path}: missing or corrupted (checksum mismatch): rebuild the index")
+    return manifest
+
+
+def load_generation(directory: Path) -> LoadedIndex:
+    """Loads one generation after checking every artifact against its manifest checksum."""
+    manifest = verify_generation(directory)
     chunks = [Chunk.model_validate_json(line) for line in (directory / CHUNKS).read_text("utf-8").splitlines()]
     articles = [Article.model_validate_json(line) for line in (directory / ARTICLES).read_text("utf-8").splitlines()]
     bm25 = Bm25Index.load(directory / BM25_DIR, len(chunks), manifest.bm25.stopwords, manifest.bm25.stem)
@@ -213,3 +277,42 @@ def load_index(index_dir: Path) -> LoadedIndex:
     if dense.size != len(chunks):
         raise IndexUnavailable(f"{directory}: {dense.size} vectors for {len(chunks)} chunks: rebuild the index")
     return LoadedIndex(directory, manifest, chunks, {a.id: a for a in articles}, bm25, dense)
+
+
+def load_index(index_dir: Path) -> LoadedIndex:
+    """Loads the generation `CURRENT` names, verified; any fault is an `IndexUnavailable` naming the file."""
+    return load_generation(current_generation(index_dir))
+
+
+def load_newest_verified(index_dir: Path) -> LoadedIndex:
+    """The current generation or, if it fails verification, the newest other one that passes (logged).
+
+    For start-up: a server with a damaged current generation serves the last good one rather than nothing.
+    """
+    try:
+        return load_index(index_dir)
+    except IndexUnavailable as problem:
+        current = _pointer_name(index_dir)
+        for directory in reversed(generations(index_dir)):
+            if directory.name == current:
+                continue
+            try:
+                loaded = load_generation(directory)
+            except IndexUnavailable as other:
+                log.warning("skipping generation %s: %s", directory.name, other)
+                continue
+            log.warning("current generation unusable (%s); serving %s instead", problem, directory.name)
+            return loaded
+        raise
+
+
+def rollback(index_dir: Path) -> tuple[str, str]:
+    """Points `CURRENT` at the newest generation older than the current one, verified first: (to, from)."""
+    with _exclusive(index_dir):
+        current = current_generation(index_dir)
+        older = [g for g in generations(index_dir) if g.name < current.name]
+        if not older:
+            raise IndexUnavailable(f"no generation older than {current.name} in {index_dir} to roll back to")
+        verify_generation(older[-1])
+        _publish(index_dir, older[-1].name)
+    return older[-1].name, current.name

@@ -6,13 +6,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from corpus.model import Article
+from corpus.model import Article, ReviewStatus
 from index.embedder import Embedder
+from index.overrides import OverrideStore
 from index.settings import Settings
 from index.store import IndexUnavailable, LoadedIndex
 from rag.context import contextual_query
 from rag.fusion import Fusion, fuse, reciprocal_rank_fusion
 from rag.retrievers import Bm25Retriever, DenseRetriever
+from rag.servable import Servable
 from rag.types import DEFAULT_TOP_K, Answer, FusedHit, Hit, Mode, Passage, Scores
 
 
@@ -21,7 +23,9 @@ class UnknownArticle(LookupError):
 
 
 class Answerer:
-    def __init__(self, index: LoadedIndex, embedder: Embedder, settings: Settings) -> None:
+    def __init__(
+        self, index: LoadedIndex, embedder: Embedder, settings: Settings, overrides: OverrideStore | None = None
+    ) -> None:
         if index.manifest.model.dim != embedder.dim:
             raise IndexUnavailable(
                 f"index was built with {index.manifest.model.name} ({index.manifest.model.dim}-d) but the "
@@ -32,22 +36,36 @@ class Answerer:
         self.embedder = embedder
         self.bm25 = Bm25Retriever(index.bm25)
         self.dense = DenseRetriever(index.dense, embedder)
+        self.servable = Servable(index, overrides)
+
+    def is_servable(self, article_id: str) -> bool:
+        """The approval decision (effective status approved); see `rag.servable`."""
+        return self.servable.is_servable(article_id)
 
     def approved_article(self, article_id: str) -> Article:
+        """The article as served (its effective status), if it may be served."""
         article = self.index.articles.get(article_id)
-        if article is None or not article.is_approved:
+        if article is None or not self.is_servable(article_id):
             raise UnknownArticle(article_id)
-        return article
+        return article if article.is_approved else article.model_copy(update={"status": ReviewStatus.APPROVED})
 
-    def _retrieve(self, query: str, vector: np.ndarray, mode: Mode, k: int) -> list[FusedHit]:
-        candidates = max(k, self.settings.candidates)
+    def _retrieve(self, query: str, vector: np.ndarray, mode: Mode, k: int, blocked: frozenset[int]) -> list[FusedHit]:
+        # Unservable rows are dropped before ranking, and each retriever is asked for that many more, so a
+        # retraction neither shortens an answer nor shifts the score normalisation of the rest.
+        def allowed(hits: list[Hit], n: int) -> list[Hit]:
+            return [h for h in hits if h.row not in blocked][:n]
+
+        extra = len(blocked)
         if mode is Mode.BM25:
-            return [_single(h, rank, "bm25") for rank, h in enumerate(self.bm25.search(query, k), 1)]
+            hits = allowed(self.bm25.search(query, k + extra), k)
+            return [_single(h, rank, "bm25") for rank, h in enumerate(hits, 1)]
         if mode is Mode.DENSE:
-            return [_single(h, rank, "dense") for rank, h in enumerate(self.dense.search_vector(vector, k), 1)]
+            hits = allowed(self.dense.search_vector(vector, k + extra), k)
+            return [_single(h, rank, "dense") for rank, h in enumerate(hits, 1)]
+        candidates = max(k, self.settings.candidates)
         return fuse(
-            self.bm25.search(query, candidates),
-            self.dense.search_vector(vector, candidates),
+            allowed(self.bm25.search(query, candidates + extra), candidates),
+            allowed(self.dense.search_vector(vector, candidates + extra), candidates),
             Fusion(self.settings.fusion),
             rrf_k=self.settings.rrf_k,
             bm25_weight=self.settings.bm25_weight,
@@ -69,15 +87,15 @@ class Answerer:
         if expanded is not None:
             queries.append(expanded)
         vectors = self.embedder.encode(queries)
-        rankings = [self._retrieve(q, v, mode, k * 2) for q, v in zip(queries, vectors, strict=True)]
+        blocked = self.servable.blocked_rows()
+        rankings = [self._retrieve(q, v, mode, k * 2, blocked) for q, v in zip(queries, vectors, strict=True)]
         hits = rankings[0] if len(rankings) == 1 else _merge(rankings[0], rankings[1], self.settings.rrf_k)
         approved = [h for h in hits if self._is_served(h.row)][:k]
         return approved, self._similarity(vectors, approved)
 
     def _is_served(self, row: int) -> bool:
-        # The index holds approved articles only; checked again so nothing else can ever be served.
-        article = self.index.articles.get(self.index.chunks[row].article_id)
-        return article is not None and article.is_approved
+        # Checked again on the final list with the latest overrides, so nothing unapproved can ever be served.
+        return self.is_servable(self.index.chunks[row].article_id)
 
     def _similarity(self, query_vectors: np.ndarray, hits: list[FusedHit]) -> float:
         if not hits:
@@ -113,7 +131,7 @@ class Answerer:
             section=list(chunk.section),
             text=chunk.text,
             citations=list(chunk.citations),
-            review_status=article.status,
+            review_status=ReviewStatus.APPROVED,  # only servable (effectively approved) passages get here
             last_updated=article.last_updated,
             url=article.url,
             scores=Scores(

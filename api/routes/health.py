@@ -1,18 +1,34 @@
+"""Liveness (`/healthz`: the process answers, with or without an index) and readiness (`/readyz`)."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter
+from fastapi.responses import JSONResponse
 
-from api.deps import AnswererDep
-from api.schemas import Health
+from api.deps import StateDep
+from api.schemas import Health, Readiness
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", response_model=Health)
-def healthz(answerer: AnswererDep) -> Health:
+def healthz(state: StateDep) -> Health:
+    answerer = state.answerer
+    if answerer is None:
+        return Health(status="ok", index_version=None, articles=0, chunks=0)
     return Health(
         status="ok",
         index_version=answerer.index.version,
         articles=len(answerer.index.articles),
         chunks=len(answerer.index.chunks),
     )
+
+
+@router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})
+def readyz(state: StateDep) -> Readiness | JSONResponse:
+    """200 once an index is loaded; 503 with the reason (e.g. no index built yet) until then."""
+    answerer = state.answerer
+    if answerer is None:
+        body = Readiness(ready=False, reason=state.not_ready_reason, index_version=None)
+        return JSONResponse(status_code=503, content=body.model_dump())
+    return Readiness(ready=True, reason=None, index_version=answerer.index.version)

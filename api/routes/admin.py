@@ -1,0 +1,68 @@
+"""Admin endpoints (bearer token): reload the index, change an article's review status without a rebuild."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from api.deps import AnswererDep, StateDep
+from api.schemas import AuditOut, ReloadError, ReloadOut, StatusChange, StatusOut
+from api.security import AdminDep
+from index.store import IndexUnavailable
+
+router = APIRouter(prefix="/v1/admin", tags=["admin"])
+
+
+@router.post("/reload", response_model=ReloadOut, responses={409: {"model": ReloadError}})
+async def reload(_: AdminDep, state: StateDep) -> ReloadOut | JSONResponse:
+    """Serve the generation `CURRENT` names. If it fails verification the served one stays: 409 naming the file."""
+    try:
+        result = await run_in_threadpool(state.reload)
+    except IndexUnavailable as exc:
+        served = state.answerer.index.version if state.answerer is not None else None
+        return JSONResponse(status_code=409, content=ReloadError(detail=str(exc), serving=served).model_dump())
+    return ReloadOut(generation=result.generation, previous=result.previous)
+
+
+@router.post("/articles/{article_id}/status", response_model=StatusOut)
+def set_status(who: AdminDep, article_id: str, body: StatusChange, state: StateDep, answerer: AnswererDep) -> StatusOut:
+    """Override an article's status now (durably, audited); it wins until a build includes the change."""
+    old = answerer.servable.status(article_id)
+    if old is None:
+        raise HTTPException(status_code=404, detail=f"no article with id {article_id!r} in the served index")
+    state.overrides.set_status(
+        article_id, body.status, who=who, reason=body.reason, old_status=old, generation=answerer.index.version
+    )
+    return _status(article_id, state, answerer)
+
+
+@router.get("/articles/{article_id}/status", response_model=StatusOut)
+def get_status(_: AdminDep, article_id: str, state: StateDep, answerer: AnswererDep) -> StatusOut:
+    """The effective and corpus status of an article, with its audit trail."""
+    if answerer.servable.status(article_id) is None:
+        raise HTTPException(status_code=404, detail=f"no article with id {article_id!r} in the served index")
+    return _status(article_id, state, answerer)
+
+
+def _status(article_id: str, state: StateDep, answerer: AnswererDep) -> StatusOut:
+    effective = answerer.servable.status(article_id)
+    assert effective is not None
+    return StatusOut(
+        article_id=article_id,
+        status=effective,
+        corpus_status=answerer.index.articles[article_id].status,
+        served=effective.value == "approved",
+        generation=answerer.index.version,
+        audit=[
+            AuditOut(
+                at=e.at,
+                who=e.who,
+                reason=e.reason,
+                old_status=e.old_status,
+                new_status=e.new_status,
+                generation=e.generation,
+            )
+            for e in state.overrides.audit(article_id)
+        ],
+    )

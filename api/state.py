@@ -1,0 +1,63 @@
+"""What the server is serving: one `Answerer` over one loaded generation, swapped by reference on reload.
+
+A request takes the current answerer once, at its start, and uses only that object, so a reload never waits for
+requests and in-flight requests finish on the generation they started with; no lock is held across a query.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from index.embedder import Embedder
+from index.overrides import OverrideStore
+from index.settings import Settings
+from index.store import IndexUnavailable, LoadedIndex, load_index, load_newest_verified
+from rag.answer import Answerer
+
+log = logging.getLogger("followup.state")
+
+
+@dataclass(frozen=True)
+class Reloaded:
+    generation: str
+    previous: str | None
+
+
+class ServerState:
+    def __init__(self, settings: Settings, embedder: Embedder, overrides: OverrideStore) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.overrides = overrides
+        self.answerer: Answerer | None = None
+        self.not_ready_reason = "no index loaded yet"
+        self._reloading = threading.Lock()  # one reload at a time; readers never take it
+
+    def start(self) -> None:
+        """Loads the newest complete, verified generation; without one the server runs but is not ready."""
+        try:
+            self._install(load_newest_verified(self.settings.index_dir))
+        except IndexUnavailable as exc:
+            self.not_ready_reason = str(exc)
+            log.warning("not ready: %s", exc)
+
+    def reload(self) -> Reloaded:
+        """Loads the generation `CURRENT` names; on any fault the served one stays and `IndexUnavailable` says why."""
+        with self._reloading:
+            previous = self.answerer.index.version if self.answerer is not None else None
+            self._install(load_index(self.settings.index_dir))
+            assert self.answerer is not None
+            log.info("reloaded: serving %s (was %s)", self.answerer.index.version, previous)
+            return Reloaded(self.answerer.index.version, previous)
+
+    def _install(self, index: LoadedIndex) -> None:
+        answerer = Answerer(index, self.embedder, self.settings, self.overrides)
+        statuses = {article.id: article.status for article in index.articles.values()}
+        included = self.overrides.mark_included(index.version, index.manifest.created_at, statuses)
+        if included:
+            log.info(
+                "%s includes %d overridden statuses; the corpus decides for them again", index.version, len(included)
+            )
+        self.answerer = answerer  # the swap: one reference assignment
+        log.info("serving index %s (%d chunks)", index.version, len(index.chunks))

@@ -1,0 +1,196 @@
+"""Admin status overrides (approve, retract… without a rebuild), stored durably in SQLite with an audit trail.
+
+An override wins over the corpus status recorded in a generation until a build includes the change: when a
+server loads a generation built after the override was set whose corpus status equals it, the override is marked
+`included_in` that generation. From then on generations at least that new follow the corpus; older ones (a
+rollback) keep the override, so rolling back never un-retracts an article. See `rag.servable` for the rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
+from corpus.model import ReviewStatus
+
+# How stale a snapshot may be when another process (a second server, the CLI) wrote the database.
+REFRESH_SECONDS = 0.5
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS overrides (
+    article_id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    set_at TEXT NOT NULL,
+    included_in TEXT
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    article_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    who TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    old_status TEXT,
+    new_status TEXT NOT NULL,
+    generation TEXT
+);
+"""
+
+
+@dataclass(frozen=True)
+class Override:
+    article_id: str
+    status: ReviewStatus
+    set_at: dt.datetime
+    included_in: str | None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    article_id: str
+    at: dt.datetime
+    who: str
+    reason: str
+    old_status: ReviewStatus | None
+    new_status: ReviewStatus
+    generation: str | None
+
+
+Snapshot = Mapping[str, Override]
+
+
+class OverrideStore:
+    """Thread-safe; `snapshot()` is cheap (a cached mapping, re-read only after another process commits)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(SCHEMA)
+        self._snapshot: Snapshot = self._read()
+        self._version = self._data_version()
+        self._checked = time.monotonic()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def snapshot(self) -> Snapshot:
+        if time.monotonic() - self._checked >= REFRESH_SECONDS:
+            with self._lock:
+                version = self._data_version()
+                if version != self._version:
+                    self._snapshot, self._version = self._read(), version
+                self._checked = time.monotonic()
+        return self._snapshot
+
+    def set_status(
+        self,
+        article_id: str,
+        status: ReviewStatus,
+        *,
+        who: str,
+        reason: str,
+        old_status: ReviewStatus | None,
+        generation: str | None,
+    ) -> Override:
+        """Records the override and its audit entry in one transaction, then publishes a new snapshot."""
+        now = dt.datetime.now(dt.UTC)
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute(
+                    "INSERT INTO overrides (article_id, status, set_at, included_in) VALUES (?, ?, ?, NULL) "
+                    "ON CONFLICT(article_id) DO UPDATE SET status = excluded.status, set_at = excluded.set_at, "
+                    "included_in = NULL",
+                    (article_id, status.value, now.isoformat()),
+                )
+                self._audit(article_id, now, who, reason, old_status, status, generation)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._snapshot, self._version = self._read(), self._data_version()
+        return self._snapshot[article_id]
+
+    def mark_included(
+        self, generation: str, created_at: dt.datetime, statuses: Mapping[str, ReviewStatus]
+    ) -> list[str]:
+        """Marks overrides that a generation built after them already includes; returns their article ids."""
+        included = [
+            o
+            for o in self.snapshot().values()
+            if o.included_in is None and o.set_at < created_at and statuses.get(o.article_id) == o.status
+        ]
+        if not included:
+            return []
+        now = dt.datetime.now(dt.UTC)
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for override in included:
+                    self._db.execute(
+                        "UPDATE overrides SET included_in = ? WHERE article_id = ? AND set_at = ?",
+                        (generation, override.article_id, override.set_at.isoformat()),
+                    )
+                    reason = f"{generation} includes this status; the corpus decides again from it on"
+                    self._audit(override.article_id, now, "build", reason, override.status, override.status, generation)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._snapshot, self._version = self._read(), self._data_version()
+        return [o.article_id for o in included]
+
+    def audit(self, article_id: str | None = None) -> list[AuditEntry]:
+        query = "SELECT article_id, at, who, reason, old_status, new_status, generation FROM audit"
+        args: tuple[str, ...] = ()
+        if article_id is not None:
+            query, args = query + " WHERE article_id = ?", (article_id,)
+        with self._lock:
+            rows = self._db.execute(query + " ORDER BY id", args).fetchall()
+        return [
+            AuditEntry(
+                article_id=row[0],
+                at=dt.datetime.fromisoformat(row[1]),
+                who=row[2],
+                reason=row[3],
+                old_status=ReviewStatus(row[4]) if row[4] else None,
+                new_status=ReviewStatus(row[5]),
+                generation=row[6],
+            )
+            for row in rows
+        ]
+
+    def _audit(
+        self,
+        article_id: str,
+        at: dt.datetime,
+        who: str,
+        reason: str,
+        old: ReviewStatus | None,
+        new: ReviewStatus,
+        generation: str | None,
+    ) -> None:
+        self._db.execute(
+            "INSERT INTO audit (article_id, at, who, reason, old_status, new_status, generation) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (article_id, at.isoformat(), who, reason, old.value if old else None, new.value, generation),
+        )
+
+    def _read(self) -> Snapshot:
+        rows = self._db.execute("SELECT article_id, status, set_at, included_in FROM overrides").fetchall()
+        return MappingProxyType(
+            {row[0]: Override(row[0], ReviewStatus(row[1]), dt.datetime.fromisoformat(row[2]), row[3]) for row in rows}
+        )
+
+    def _data_version(self) -> int:
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
