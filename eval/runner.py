@@ -33,7 +33,7 @@ def retrieve_all(
     index: LoadedIndex, embedder: Embedder, queries: dict[str, str], candidates: int, progress: bool = True
 ) -> dict[str, QueryHits]:
     """Chunk hits of both retrievers for every query; queries are embedded in batches."""
-    bm25 = Bm25Retriever(index.bm25)
+    bm25 = Bm25Retriever(index.bm25, index.bm25_rows)
     dense = DenseRetriever(index.dense, embedder)
     ids = list(queries)
     vectors = embedder.encode([queries[q] for q in ids], show_progress=progress)

@@ -1,7 +1,10 @@
 """`followup index build`: corpus folder → chunks of every valid article → BM25 + dense index generation.
 
-Articles of every review status are indexed, so an admin can approve or retract one without a rebuild; what is
-served is decided at query time by `rag.servable` (only approved articles, after status overrides).
+Articles of every review status are embedded and stored, so an admin can approve or retract one without a
+rebuild; what is served is decided at query time by `rag.servable` (approved articles only, after overrides).
+BM25 covers the chunks of articles approved in the corpus only: its term statistics (IDF, average length) then
+describe what is served, not drafts. An article approved by an override is found by dense retrieval until a
+build whose corpus approves it.
 """
 
 from __future__ import annotations
@@ -114,8 +117,10 @@ def build_from_articles(
         cache.close()
     log.info("embedded %d new chunk texts, %d from cache", cache.misses, cache.hits)
     crash_point("embedded")
+    approved_ids = {a.id for a in approved}
+    lexical_rows = [row for row, chunk in enumerate(chunks) if chunk.article_id in approved_ids]
     bm25 = Bm25Index.build(
-        [chunk.lexical_text(settings.bm25_header == "question_and_section") for chunk in chunks],
+        [chunks[row].lexical_text(settings.bm25_header == "question_and_section") for row in lexical_rows],
         settings.bm25_method,
         settings.bm25_k1,
         settings.bm25_b,
@@ -149,7 +154,9 @@ def build_from_articles(
         skipped=skipped,
         files={},
     )
-    directory = write_generation(index_dir, manifest, chunks, articles, bm25, dense)
+    directory = write_generation(
+        index_dir, manifest, chunks, articles, bm25, dense, None if len(lexical_rows) == len(chunks) else lexical_rows
+    )
     return BuildReport(manifest, directory, time.perf_counter() - started, cache.misses, cache.hits)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import hashlib
+import json
 import logging
 import os
 import shutil
@@ -41,6 +42,7 @@ CHUNKS = "chunks.jsonl"
 ARTICLES = "articles.jsonl"
 BM25_DIR = "bm25"
 DENSE = "dense.faiss"
+BM25_ROWS = "bm25_rows.json"
 LOCK = ".lock"
 
 
@@ -98,6 +100,7 @@ class LoadedIndex:
     articles: dict[str, Article]
     bm25: Bm25Index
     dense: DenseIndex
+    bm25_rows: list[int] | None = None  # chunk row of each BM25 row; None: BM25 covers every chunk
 
     @property
     def version(self) -> str:
@@ -166,6 +169,7 @@ def write_generation(
     articles: list[Article],
     bm25: Bm25Index,
     dense: DenseIndex,
+    bm25_rows: list[int] | None = None,
 ) -> Path:
     """Writes every artifact into a private directory, checksums it, then publishes it atomically."""
     with _exclusive(index_dir):
@@ -182,6 +186,8 @@ def write_generation(
                 handle.writelines(article.model_dump_json() + "\n" for article in articles)
             crash_point("articles-written")
             bm25.save(staging / BM25_DIR)
+            if bm25_rows is not None:
+                (staging / BM25_ROWS).write_text(json.dumps(bm25_rows), encoding="utf-8")
             crash_point("bm25-written")
             dense.save(staging / DENSE)
             crash_point("dense-written")
@@ -272,11 +278,14 @@ def load_generation(directory: Path) -> LoadedIndex:
     manifest = verify_generation(directory)
     chunks = [Chunk.model_validate_json(line) for line in (directory / CHUNKS).read_text("utf-8").splitlines()]
     articles = [Article.model_validate_json(line) for line in (directory / ARTICLES).read_text("utf-8").splitlines()]
-    bm25 = Bm25Index.load(directory / BM25_DIR, len(chunks), manifest.bm25.stopwords, manifest.bm25.stem)
+    rows_file = directory / BM25_ROWS
+    bm25_rows: list[int] | None = json.loads(rows_file.read_text("utf-8")) if rows_file.is_file() else None
+    lexical = len(chunks) if bm25_rows is None else len(bm25_rows)
+    bm25 = Bm25Index.load(directory / BM25_DIR, lexical, manifest.bm25.stopwords, manifest.bm25.stem)
     dense = DenseIndex.load(directory / DENSE)
     if dense.size != len(chunks):
         raise IndexUnavailable(f"{directory}: {dense.size} vectors for {len(chunks)} chunks: rebuild the index")
-    return LoadedIndex(directory, manifest, chunks, {a.id: a for a in articles}, bm25, dense)
+    return LoadedIndex(directory, manifest, chunks, {a.id: a for a in articles}, bm25, dense, bm25_rows)
 
 
 def load_index(index_dir: Path) -> LoadedIndex:

@@ -34,7 +34,7 @@ class Answerer:
         self.index = index
         self.settings = settings
         self.embedder = embedder
-        self.bm25 = Bm25Retriever(index.bm25)
+        self.bm25 = Bm25Retriever(index.bm25, index.bm25_rows)
         self.dense = DenseRetriever(index.dense, embedder)
         self.servable = Servable(index, overrides)
 

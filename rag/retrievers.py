@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
@@ -18,11 +19,16 @@ class Retriever(Protocol):
 
 
 class Bm25Retriever:
-    def __init__(self, index: Bm25Index) -> None:
+    """BM25 over the chunks it was built from; `rows` maps its rows to chunk rows (identity when None)."""
+
+    def __init__(self, index: Bm25Index, rows: Sequence[int] | None = None) -> None:
         self._index = index
+        self._rows = rows
 
     def search(self, query: str, k: int) -> list[Hit]:
-        return [Hit(row, score) for row, score in self._index.search(query, k)]
+        rows = self._rows
+        hits = self._index.search(query, k)
+        return [Hit(row if rows is None else rows[row], score) for row, score in hits]
 
 
 class DenseRetriever:

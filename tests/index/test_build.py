@@ -22,7 +22,12 @@ def test_every_article_is_indexed_with_its_corpus_status(sample_index: LoadedInd
     not_approved = [a for a in sample_index.articles.values() if not a.is_approved]
     assert counts.articles_not_approved == len(not_approved) >= 2
     assert counts.articles_indexed == len(sample_index.articles)
-    assert counts.chunks == len(sample_index.chunks) == sample_index.dense.size == sample_index.bm25.size
+    assert counts.chunks == len(sample_index.chunks) == sample_index.dense.size
+    # BM25 (whose term statistics describe the corpus) covers the chunks of corpus-approved articles only.
+    assert sample_index.bm25_rows is not None and sample_index.bm25.size == len(sample_index.bm25_rows)
+    assert {sample_index.chunks[r].article_id for r in sample_index.bm25_rows} == {
+        a.id for a in sample_index.articles.values() if a.is_approved
+    }
 
 
 def test_manifest_records_model_parameters_and_checksums(sample_index: LoadedIndex) -> None:
