@@ -33,10 +33,10 @@ def create_app(settings: Settings) -> FastAPI:
         embedder = Embedder(settings.resolved_model_path(), settings.embed_batch_size)
         overrides = OverrideStore(settings.resolved_overrides_db())
         state = ServerState(settings, embedder, overrides)
-        await run_in_threadpool(state.start)
-        app.state.server = state
-        unhook = _reload_on_sighup(state)
+        unhook = _reload_on_sighup(state)  # before loading: a HUP during start-up must not kill the process
         try:
+            await run_in_threadpool(state.start)
+            app.state.server = state
             yield
         finally:
             unhook()

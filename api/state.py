@@ -36,11 +36,12 @@ class ServerState:
 
     def start(self) -> None:
         """Loads the newest complete, verified generation; without one the server runs but is not ready."""
-        try:
-            self._install(load_newest_verified(self.settings.index_dir))
-        except IndexUnavailable as exc:
-            self.not_ready_reason = str(exc)
-            log.warning("not ready: %s", exc)
+        with self._reloading:
+            try:
+                self._install(load_newest_verified(self.settings.index_dir))
+            except IndexUnavailable as exc:
+                self.not_ready_reason = str(exc)
+                log.warning("not ready: %s", exc)
 
     def reload(self) -> Reloaded:
         """Loads the generation `CURRENT` names; on any fault the served one stays and `IndexUnavailable` says why."""
