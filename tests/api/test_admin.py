@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -74,7 +73,7 @@ def test_admin_endpoints_need_the_bearer_token(client: TestClient, headers: dict
 
 def test_retraction_takes_effect_at_once_and_is_audited(client: TestClient) -> None:
     assert SEED_ID in _ask_ids(client, ASAS40)
-    started = time.monotonic()
+    # No waiting anywhere below: the change is visible to the very next request.
     body = _set(client, SEED_ID, "retracted", "withdrawn by the journal")
     assert body["status"] == "retracted" and body["corpus_status"] == "approved" and body["served"] is False
     for mode in ("hybrid", "bm25", "dense"):
@@ -84,7 +83,6 @@ def test_retraction_takes_effect_at_once_and_is_audited(client: TestClient) -> N
     assert client.get(f"/v1/articles/{SEED_ID}").status_code == 404
     follow_up = client.post("/v1/ask", json={"question": "and in pregnancy?", "article_id": SEED_ID})
     assert follow_up.status_code == 422
-    assert time.monotonic() - started < 1.0  # in this process the change is visible to the very next request
     audit = client.get(f"/v1/admin/articles/{SEED_ID}/status", headers=ADMIN).json()["audit"]
     assert [(a["who"], a["reason"], a["old_status"], a["new_status"]) for a in audit] == [
         ("admin", "withdrawn by the journal", "approved", "retracted")
