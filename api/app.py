@@ -9,7 +9,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from api import metrics
+from api.body_limit import BodySizeLimit
+from api.metrics import IndexFacts, Metrics
 from api.routes import articles, ask, health
+from api.telemetry import RequestTelemetry, route_templates
 from index.embedder import Embedder
 from index.settings import Settings
 from index.store import load_index
@@ -36,6 +40,19 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(ask.router)
     app.include_router(articles.router)
     app.include_router(health.router)
+    app.include_router(metrics.router)
+
+    def index_facts() -> IndexFacts | None:
+        answerer: Answerer | None = getattr(app.state, "answerer", None)
+        if answerer is None:
+            return None
+        index = answerer.index
+        return IndexFacts(index.version, len(index.articles), len(index.chunks))
+
+    app.state.metrics = Metrics(index_facts)
+    # Added last = outermost: telemetry sees (and counts) the body cap's 413s too.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestTelemetry, metrics=app.state.metrics, templates=lambda: route_templates(app))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -125,6 +125,7 @@ def serve_command(
     import uvicorn
 
     from api.app import create_app
+    from api.logs import configure_json_logging
     from index.store import current_generation
 
     settings = _settings()
@@ -134,7 +135,15 @@ def serve_command(
         current_generation(settings.index_dir)
     except IndexUnavailable as exc:
         raise _fail(str(exc)) from None
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
+    configure_json_logging()
+    # Our middleware writes the access line (with request id and route template); uvicorn's would repeat it.
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_config=None,
+        access_log=False,
+    )
 
 
 @app.command("ask")
