@@ -6,8 +6,10 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import metrics
 from api.body_limit import BodySizeLimit
@@ -53,6 +55,13 @@ def create_app(settings: Settings) -> FastAPI:
     # Added last = outermost: telemetry sees (and counts) the body cap's 413s too.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestTelemetry, metrics=app.state.metrics, templates=lambda: route_templates(app))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def undecodable_body(request: Request, exc: StarletteHTTPException) -> Response:
+        # FastAPI answers a body it cannot decode (not UTF-8) with 400; for a caller it is malformed JSON: 422.
+        if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+            exc = HTTPException(status_code=422, detail="request body is not valid UTF-8 JSON")
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
