@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.load import Outcome, Summary, format_table, growth_pct, load_questions, parse_args, summarize
+from benchmarks.load import Outcome, format_table, growth_pct, load_questions, parse_args, summarize
 from tests.conftest import REPO
 
 
@@ -19,6 +19,12 @@ def test_summary_counts_non_2xx_and_connection_errors_as_failures() -> None:
     assert summary.p50_ms <= summary.p95_ms <= summary.p99_ms <= summary.max_ms
 
 
+def test_422_for_a_retracted_context_article_is_not_a_failure() -> None:
+    outcomes = [Outcome(0.0, 0.1, 200), Outcome(5.0, 0.1, 422, expected_rejection=True), Outcome(5.0, 0.1, 422)]
+    summary = summarize(outcomes, seconds=10.0, concurrency=1)
+    assert (summary.failures, summary.expected_rejections) == (1, 1)
+
+
 def test_percentiles_of_a_known_distribution() -> None:
     summary = summarize([Outcome(0.0, i / 1000, 200) for i in range(1, 1001)], seconds=10.0, concurrency=1)
     assert (summary.p50_ms, summary.p95_ms, summary.p99_ms) == pytest.approx((500.5, 950.05, 990.01), abs=0.1)
@@ -29,7 +35,8 @@ def test_rss_growth() -> None:
 
 
 def test_table_says_when_the_retraction_was_not_checked() -> None:
-    summary = Summary(0, 0, {}, 0, 0, 0, 0, 0, 1.0, 1, retracted="abc")
+    summary = summarize([], seconds=1.0, concurrency=1)
+    summary.retracted = "abc"
     assert "not checked" in format_table(summary)
 
 
