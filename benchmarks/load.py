@@ -33,6 +33,7 @@ import psutil
 
 REPO = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
+RSS_EVERY_S = 10.0
 
 
 @dataclass
@@ -69,6 +70,8 @@ class Summary:
     rss_start_mb: float = 0.0
     rss_end_mb: float = 0.0
     rss_growth_pct: float = 0.0
+    rss_ready_mb: float = 0.0  # before the warm-up
+    rss_samples_mb: list[float] = field(default_factory=list)  # every RSS_EVERY_S seconds of the load
     events: list[Event] = field(default_factory=list)
     retracted: str | None = None
     answers_after_retraction: int = 0
@@ -160,8 +163,12 @@ def describe(response: httpx.Response) -> str:
 
 
 class LoadTest:
-    def __init__(self, args: argparse.Namespace, base: str, token: str, bodies: list[dict[str, Any]]) -> None:
+    def __init__(
+        self, args: argparse.Namespace, base: str, token: str, bodies: list[dict[str, Any]], server: psutil.Process
+    ) -> None:
         self.args = args
+        self.server = server
+        self.rss_samples: list[float] = []
         self.base = base
         self.admin = {"Authorization": f"Bearer {token}"}
         self.bodies = bodies
@@ -222,6 +229,11 @@ class LoadTest:
             self.retracted_at = time.perf_counter() - self.t0
         return f"retract {article_id}: {describe(response)}"
 
+    async def sample_rss(self, deadline: float) -> None:
+        while time.perf_counter() < deadline:
+            self.rss_samples.append(rss_mb(self.server))
+            await asyncio.sleep(RSS_EVERY_S)
+
     async def run(self, retract_id: str) -> float:
         """The load phase; returns its length. The reload builds start early so the reloads land mid-run."""
         seconds, concurrency = self.args.seconds, self.args.concurrency
@@ -233,6 +245,7 @@ class LoadTest:
                 self.event("reload 1", seconds * 0.15, lambda: self.reload(client)),
                 self.event("retraction", seconds * 0.45, lambda: self.retract(client, retract_id)),
                 self.event("reload 2", seconds * 0.6, lambda: self.reload(client)),
+                self.sample_rss(deadline),
             )
             await asyncio.gather(*(self.worker(client, k, deadline) for k in range(concurrency)))
             elapsed = time.perf_counter() - self.t0
@@ -303,15 +316,10 @@ def format_table(summary: Summary) -> str:
         ("failures (target 0)", str(summary.failures)),
         ("422 for a retracted context article", str(summary.expected_rejections)),
         ("statuses", ", ".join(f"{k}: {v}" for k, v in summary.statuses.items())),
-        (
-            "latency p50 / p95 / p99 / max",
-            f"{summary.p50_ms} / {summary.p95_ms} / {summary.p99_ms} / {summary.max_ms} ms",
-        ),
+        ("latency p50 / p95 / p99 / max", latency_row(summary)),
         ("requests/s", str(summary.requests_per_s)),
-        (
-            "RSS start → end (target < +10%)",
-            f"{summary.rss_start_mb} → {summary.rss_end_mb} MB ({summary.rss_growth_pct:+}%)",
-        ),
+        ("RSS start → end (target < +10%)", rss_row(summary)),
+        (f"RSS every {RSS_EVERY_S:.0f}s (MB)", " ".join(f"{mb:.0f}" for mb in summary.rss_samples_mb)),
     ]
     rows += [(f"{e.name} at {e.at_s}s", f"{e.outcome} ({e.seconds}s)") for e in summary.events]
     if summary.retracted_served_after_retraction is None:
@@ -366,11 +374,12 @@ def main(argv: list[str] | None = None) -> int:
             retract_id = args.retract or cited.most_common(1)[0][0]
             rss_start = rss_mb(server)
             print(f"server on {base}: RSS {rss_ready} MB when ready, {rss_start} MB after warm-up", flush=True)
-            test = LoadTest(args, base, token, bodies)
+            test = LoadTest(args, base, token, bodies, server)
             elapsed = asyncio.run(test.run(retract_id))
             summary = summarize(test.outcomes, elapsed, args.concurrency)
             summary.rss_start_mb, summary.rss_end_mb = rss_start, rss_mb(server)
             summary.rss_growth_pct = growth_pct(summary.rss_start_mb, summary.rss_end_mb)
+            summary.rss_ready_mb, summary.rss_samples_mb = rss_ready, test.rss_samples
             summary.events = sorted(test.events, key=lambda e: e.at_s)
             summary.retracted = retract_id
             if test.retracted_at is not None:
