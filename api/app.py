@@ -8,14 +8,20 @@ import signal
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api import metrics
+from api.body_limit import BodySizeLimit
+from api.metrics import IndexFacts, Metrics
 from api.routes import admin, articles, ask, health
 from api.security import check_startup, require_api_key
 from api.state import ServerState
+from api.telemetry import RequestTelemetry, route_templates
 from index.embedder import Embedder
 from index.overrides import OverrideStore
 from index.settings import Settings
@@ -62,6 +68,26 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health.router)
     if settings.admin_on:
         app.include_router(admin.router)
+    app.include_router(metrics.router)
+
+    def index_facts() -> IndexFacts | None:
+        server: ServerState | None = getattr(app.state, "server", None)
+        if server is None or server.answerer is None:
+            return None
+        index = server.answerer.index
+        return IndexFacts(index.version, len(index.articles), len(index.chunks))
+
+    app.state.metrics = Metrics(index_facts)
+    # Added last = outermost: telemetry sees (and counts) the body cap's 413s too.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestTelemetry, metrics=app.state.metrics, templates=lambda: route_templates(app))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def undecodable_body(request: Request, exc: StarletteHTTPException) -> Response:
+        # FastAPI answers a body it cannot decode (not UTF-8) with 400; for a caller it is malformed JSON: 422.
+        if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+            exc = HTTPException(status_code=422, detail="request body is not valid UTF-8 JSON")
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

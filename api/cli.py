@@ -140,6 +140,7 @@ def serve_command(
     import uvicorn
 
     from api.app import create_app
+    from api.logs import configure_json_logging
     from api.security import ConfigError
 
     settings = _settings()
@@ -149,8 +150,16 @@ def serve_command(
         application = create_app(settings)
     except ConfigError as exc:
         raise _fail(str(exc)) from None
+    configure_json_logging()
     # Without an index the server still starts: /healthz answers, /readyz says why it is not ready.
-    uvicorn.run(application, host=host or settings.host, port=port or settings.port, log_level="info")
+    # Our middleware writes the access line (with request id and route template); uvicorn's would repeat it.
+    uvicorn.run(
+        application,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_config=None,
+        access_log=False,
+    )
 
 
 @app.command("ask")

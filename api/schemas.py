@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -107,3 +108,30 @@ class StatusOut(BaseModel):
     served: bool
     generation: str
     audit: list[AuditOut]
+
+
+class ValidationIssue(BaseModel):
+    """One problem FastAPI found in a request (location, message, error type)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorOut(BaseModel):
+    """Every error response: `detail` is a sentence, or the list of validation problems for a malformed request."""
+
+    detail: str | list[ValidationIssue]
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of a route, so the OpenAPI schema documents each error it can return."""
+    described = {
+        401: "Missing or wrong credentials.",
+        404: "Not found (or not an approved article).",
+        413: "Request body too large (FOLLOWUP_MAX_BODY_BYTES).",
+        422: "Invalid input: unknown fields, out-of-range values or malformed JSON.",
+    }
+    return {status: {"model": ErrorOut, "description": described[status]} for status in statuses}

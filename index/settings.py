@@ -55,6 +55,12 @@ class Settings(BaseSettings):
     )
 
     log_questions: bool = Field(default=False, description="Log raw question text (may hold patient details).")
+    max_body_bytes: int = Field(
+        default=65536,
+        ge=1024,
+        description="Larger request bodies get 413 before they are parsed (a request with every field at its "
+        "maximum is about 23 KB as plain ASCII JSON).",
+    )
 
     overrides_db: Path | None = Field(
         default=None,

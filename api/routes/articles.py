@@ -1,16 +1,18 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path
 
 from api.deps import AnswererDep
-from api.schemas import ArticleOut
+from api.schemas import ArticleOut, error_responses
 from rag.answer import UnknownArticle
 
 router = APIRouter(prefix="/v1", tags=["articles"])
 
 
-@router.get("/articles/{article_id}", response_model=ArticleOut)
-def get_article(article_id: str, answerer: AnswererDep) -> ArticleOut:
+@router.get("/articles/{article_id}", response_model=ArticleOut, responses=error_responses(404, 422))
+def get_article(article_id: Annotated[str, Path(min_length=1, max_length=200)], answerer: AnswererDep) -> ArticleOut:
     """An approved article with its sections and references; anything else is 404."""
     try:
         article = answerer.approved_article(article_id)

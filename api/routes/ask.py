@@ -7,7 +7,7 @@ from fastapi import APIRouter, HTTPException
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import AnswererDep
-from api.schemas import AskRequest
+from api.schemas import AskRequest, error_responses
 from rag.answer import UnknownArticle
 from rag.types import Answer
 
@@ -15,7 +15,7 @@ router = APIRouter(prefix="/v1", tags=["ask"])
 log = logging.getLogger("followup.ask")
 
 
-@router.post("/ask", response_model=Answer)
+@router.post("/ask", response_model=Answer, responses=error_responses(413, 422))
 async def ask(body: AskRequest, answerer: AnswererDep) -> Answer:
     """Passages from approved articles that answer the question, with their citation numbers and the caveat."""
     started = time.perf_counter()
@@ -34,15 +34,16 @@ async def ask(body: AskRequest, answerer: AnswererDep) -> Answer:
             status_code=422, detail=f"article_id {body.article_id!r} is not an approved article"
         ) from None
     # Questions may hold patient details: their text is logged only when FOLLOWUP_LOG_QUESTIONS is set.
-    log.info(
-        "ask mode=%s top_k=%d question_chars=%d context=%s answered=%s passages=%d ms=%.1f%s",
-        body.mode.value,
-        body.top_k,
-        len(body.question),
-        bool(body.article_id or body.history),
-        answer.answered,
-        len(answer.passages),
-        (time.perf_counter() - started) * 1000,
-        f" question={body.question!r}" if answerer.settings.log_questions else "",
-    )
+    fields: dict[str, object] = {
+        "mode": body.mode.value,
+        "top_k": body.top_k,
+        "question_chars": len(body.question),
+        "context": bool(body.article_id or body.history),
+        "answered": answer.answered,
+        "passages": len(answer.passages),
+        "ms": round((time.perf_counter() - started) * 1000, 1),
+    }
+    if answerer.settings.log_questions:
+        fields["question"] = body.question
+    log.info("ask", extra=fields)
     return answer

@@ -27,7 +27,7 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(sample_index_dir: Path) -> Iterator[str]:
+def server(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     command = [
         sys.executable,
@@ -41,10 +41,13 @@ def server(sample_index_dir: Path) -> Iterator[str]:
         "--index",
         str(sample_index_dir),
     ]
+    # A file, not a pipe: nobody reads the pipe while tests run, and a full pipe would stall the server's logging.
+    log_file = tmp_path_factory.mktemp("e2e-server") / "server.log"
+    sink = log_file.open("w")
     process = subprocess.Popen(
         command,
         env={**os.environ, "HF_HUB_OFFLINE": "1"},
-        stdout=subprocess.PIPE,
+        stdout=sink,
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -53,7 +56,7 @@ def server(sample_index_dir: Path) -> Iterator[str]:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                pytest.fail(f"server exited early:\n{process.stdout.read() if process.stdout else ''}")
+                pytest.fail(f"server exited early:\n{log_file.read_text()}")
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
                     break
@@ -65,6 +68,7 @@ def server(sample_index_dir: Path) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+        sink.close()
 
 
 def test_asks_over_http(server: str) -> None:

@@ -98,5 +98,6 @@ def test_question_text_is_not_logged_by_default(client: TestClient, caplog: pyte
     secret = "Mrs Example, 54, on upadacitinib with fever since Tuesday"
     with caplog.at_level(logging.DEBUG):
         assert client.post("/v1/ask", json={"question": secret}).status_code == 200
-    assert "question_chars=" in caplog.text
+    (record,) = [r for r in caplog.records if r.name == "followup.ask"]
+    assert record.question_chars == len(secret) and not hasattr(record, "question")
     assert secret not in caplog.text and "Mrs Example" not in caplog.text
