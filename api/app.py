@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from api.routes import articles, ask, health
+from api.routes import articles, ask, health, pages, related
 from index.embedder import Embedder
 from index.settings import Settings
 from index.store import load_index
@@ -36,6 +36,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(ask.router)
     app.include_router(articles.router)
     app.include_router(health.router)
+    app.include_router(related.router)
+    app.include_router(pages.router)
+    app.mount("/static", pages.static, name="static")
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

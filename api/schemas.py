@@ -7,7 +7,8 @@ import datetime as dt
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from corpus.model import Block, Reference, ReviewStatus, Section
-from rag.types import DEFAULT_TOP_K, Mode
+from rag.related import RelatedQuestion
+from rag.types import CAVEAT, DEFAULT_TOP_K, Mode
 
 MAX_QUESTION_CHARS = 2000
 MAX_HISTORY_ITEMS = 10
@@ -49,6 +50,13 @@ class ArticleOut(BaseModel):
     sections: list[Section]
     references: list[Reference]
     related: list[str]
+    caveat: str = CAVEAT
+
+
+class ArticleSummary(BaseModel):
+    id: str
+    question: str
+    last_updated: dt.date
 
 
 class Health(BaseModel):
@@ -56,3 +64,7 @@ class Health(BaseModel):
     index_version: str
     articles: int
     chunks: int
+
+
+class RelatedOut(BaseModel):
+    items: list[RelatedQuestion]

@@ -14,6 +14,7 @@ from corpus.errors import CorpusError
 from corpus.loader import article_paths, load_corpus
 from corpus.model import Article
 from corpus.progress import progress
+from index.article_index import ArticleIndex
 from index.bm25 import Bm25Index
 from index.dense import DenseIndex
 from index.embed_cache import EmbeddingCache
@@ -104,9 +105,19 @@ def build_from_articles(
     cache = EmbeddingCache(cache_path, f"{embedder.model_path}:{embedder.dim}", embedder.dim)
     try:
         vectors = cache.encode([chunk.embed_text for chunk in chunks], embedder.encode)
+        embedded, cached = cache.misses, cache.hits
+        article_index = ArticleIndex.build(
+            approved,
+            lambda texts: cache.encode(texts, embedder.encode, desc="embed articles"),
+            method=settings.bm25_method,
+            k1=settings.bm25_k1,
+            b=settings.bm25_b,
+            stopwords=settings.bm25_stopwords,
+            stem=settings.bm25_stem,
+        )
     finally:
         cache.close()
-    log.info("embedded %d new chunk texts, %d from cache", cache.misses, cache.hits)
+    log.info("embedded %d new chunk texts, %d from cache", embedded, cached)
     bm25 = Bm25Index.build(
         [chunk.lexical_text(settings.bm25_header == "question_and_section") for chunk in chunks],
         settings.bm25_method,
@@ -142,8 +153,8 @@ def build_from_articles(
         skipped=skipped,
         files={},
     )
-    directory = write_generation(index_dir, manifest, chunks, approved, bm25, dense)
-    return BuildReport(manifest, directory, time.perf_counter() - started, cache.misses, cache.hits)
+    directory = write_generation(index_dir, manifest, chunks, approved, bm25, dense, article_index)
+    return BuildReport(manifest, directory, time.perf_counter() - started, embedded, cached)
 
 
 def _reason(error: CorpusError) -> str:

@@ -54,6 +54,23 @@ class Settings(BaseSettings):
         default=None, description="Answer nothing when no passage's cosine similarity to the question reaches this."
     )
 
+    related_min_score: float = Field(
+        default=0.5,
+        ge=-1,
+        le=1,
+        description="Related questions: leave out articles whose cosine similarity to the seed is below this "
+        "(a short list beats a padded one); calibrated with `python -m eval.related`.",
+    )
+    related_duplicate_above: float = Field(
+        default=0.95,
+        ge=0,
+        le=1,
+        description="Related questions: of two items this similar to each other, only the better one is listed.",
+    )
+    related_candidates: int = Field(
+        default=50, ge=1, description="Related questions: articles taken from each retriever before filtering."
+    )
+
     log_questions: bool = Field(default=False, description="Log raw question text (may hold patient details).")
 
     @field_validator("model_path")

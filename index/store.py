@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from corpus.chunking import Chunk
 from corpus.model import Article
+from index.article_index import ArticleIndex
 from index.bm25 import Bm25Index
 from index.dense import DenseIndex
 from index.tokenize import StopwordSet
@@ -89,6 +90,7 @@ class LoadedIndex:
     articles: dict[str, Article]
     bm25: Bm25Index
     dense: DenseIndex
+    article_index: ArticleIndex | None = None  # None for generations built before article representations
 
     @property
     def version(self) -> str:
@@ -136,6 +138,7 @@ def write_generation(
     articles: list[Article],
     bm25: Bm25Index,
     dense: DenseIndex,
+    article_index: ArticleIndex | None = None,
 ) -> Path:
     """Writes every artifact into a private directory, checksums it, then publishes it atomically."""
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -148,6 +151,8 @@ def write_generation(
             handle.writelines(article.model_dump_json() + "\n" for article in articles)
         bm25.save(staging / BM25_DIR)
         dense.save(staging / DENSE)
+        if article_index is not None:
+            article_index.save(staging)
         files = {str(p.relative_to(staging)): _sha256(p) for p in _artifact_files(staging)}
         final = manifest.model_copy(update={"files": files})
         (staging / MANIFEST).write_text(final.model_dump_json(indent=2), encoding="utf-8")
@@ -212,4 +217,9 @@ def load_index(index_dir: Path) -> LoadedIndex:
     dense = DenseIndex.load(directory / DENSE)
     if dense.size != len(chunks):
         raise IndexUnavailable(f"{directory}: {dense.size} vectors for {len(chunks)} chunks: rebuild the index")
-    return LoadedIndex(directory, manifest, chunks, {a.id: a for a in articles}, bm25, dense)
+    related = (
+        ArticleIndex.load(directory, manifest.bm25.stopwords, manifest.bm25.stem)
+        if ArticleIndex.present(manifest.files)
+        else None
+    )
+    return LoadedIndex(directory, manifest, chunks, {a.id: a for a in articles}, bm25, dense, related)

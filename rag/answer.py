@@ -10,8 +10,10 @@ from corpus.model import Article
 from index.embedder import Embedder
 from index.settings import Settings
 from index.store import IndexUnavailable, LoadedIndex
+from rag.approval import servable_article
 from rag.context import contextual_query
 from rag.fusion import Fusion, fuse, reciprocal_rank_fusion
+from rag.related import RelatedFinder
 from rag.retrievers import Bm25Retriever, DenseRetriever
 from rag.types import DEFAULT_TOP_K, Answer, FusedHit, Hit, Mode, Passage, Scores
 
@@ -32,10 +34,18 @@ class Answerer:
         self.embedder = embedder
         self.bm25 = Bm25Retriever(index.bm25)
         self.dense = DenseRetriever(index.dense, embedder)
+        self.related = (
+            RelatedFinder(index.article_index, embedder.encode, self.servable, settings)
+            if index.article_index is not None
+            else None
+        )
+
+    def servable(self, article_id: str) -> Article | None:
+        return servable_article(self.index, article_id)
 
     def approved_article(self, article_id: str) -> Article:
-        article = self.index.articles.get(article_id)
-        if article is None or not article.is_approved:
+        article = self.servable(article_id)
+        if article is None:
             raise UnknownArticle(article_id)
         return article
 
@@ -76,8 +86,7 @@ class Answerer:
 
     def _is_served(self, row: int) -> bool:
         # The index holds approved articles only; checked again so nothing else can ever be served.
-        article = self.index.articles.get(self.index.chunks[row].article_id)
-        return article is not None and article.is_approved
+        return self.servable(self.index.chunks[row].article_id) is not None
 
     def _similarity(self, query_vectors: np.ndarray, hits: list[FusedHit]) -> float:
         if not hits:

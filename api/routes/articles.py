@@ -3,10 +3,20 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 
 from api.deps import AnswererDep
-from api.schemas import ArticleOut
+from api.schemas import ArticleOut, ArticleSummary
 from rag.answer import UnknownArticle
 
 router = APIRouter(prefix="/v1", tags=["articles"])
+
+
+@router.get("/articles", response_model=list[ArticleSummary])
+def list_articles(answerer: AnswererDep) -> list[ArticleSummary]:
+    """Every approved article of the served index, by question."""
+    served = (answerer.servable(article_id) for article_id in answerer.index.articles)
+    return sorted(
+        (ArticleSummary(id=a.id, question=a.question, last_updated=a.last_updated) for a in served if a is not None),
+        key=lambda summary: summary.question.lower(),
+    )
 
 
 @router.get("/articles/{article_id}", response_model=ArticleOut)
