@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     )
 
     related_min_score: float = Field(
-        default=0.5,
+        default=0.4,
         ge=-1,
         le=1,
         description="Related questions: leave out articles whose cosine similarity to the seed is below this "

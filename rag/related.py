@@ -8,6 +8,7 @@ articles out: a short list beats a padded one. Items too similar to a better ite
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,6 +30,15 @@ class RelatedQuestion(BaseModel):
     url: str | None
     score: float
     review_status: ReviewStatus
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Servable articles best first, with their cosine similarity to the seed and their vectors."""
+
+    articles: list[Article]
+    scores: NDArray[np.float32]
+    vectors: NDArray[np.float32]
 
 
 class RelatedFinder:
@@ -53,34 +63,46 @@ class RelatedFinder:
         return self._related(self._encode([text])[0], text, k, exclude=None)
 
     def _related(self, vector: NDArray[np.float32], text: str, k: int, exclude: str | None) -> list[RelatedQuestion]:
+        return self.select(self.candidates_for(vector, text, exclude), k, self.min_score, self.duplicate_above)
+
+    def candidates_for(self, vector: NDArray[np.float32], text: str, exclude: str | None) -> Candidates:
+        """Every servable article either retriever proposes, scored by cosine similarity, best first."""
         rows = {row for row, _ in self._index.dense.search(vector, self.candidates + 1)}
         rows.update(row for row, _ in self._index.bm25.search(text, self.candidates + 1))
-        ordered = sorted(rows)
-        if not ordered:
-            return []
-        vectors = self._index.dense.vectors(ordered)
-        scores = vectors @ vector
-        kept: list[int] = []
-        items: list[RelatedQuestion] = []
-        for i in np.argsort(-scores, kind="stable"):
-            if scores[i] < self.min_score or len(items) >= k:
-                break
-            article_id = self._index.ids[ordered[i]]
+        articles: list[Article] = []
+        kept_rows: list[int] = []
+        for row in sorted(rows):
+            article_id = self._index.ids[row]
             article = self._servable(article_id) if article_id != exclude else None
-            if article is None or self._duplicate(vectors, kept, int(i)):
-                continue
-            kept.append(int(i))
-            items.append(
-                RelatedQuestion(
-                    article_id=article.id,
-                    question=article.question,
-                    url=article.url,
-                    score=round(float(scores[i]), 4),
-                    review_status=article.status,
-                )
-            )
-        return items
+            if article is not None:
+                articles.append(article)
+                kept_rows.append(row)
+        if not kept_rows:
+            return Candidates([], np.zeros(0, dtype=np.float32), np.zeros((0, len(vector)), dtype=np.float32))
+        vectors = self._index.dense.vectors(kept_rows)
+        scores = vectors @ vector
+        order = np.argsort(-scores, kind="stable")
+        return Candidates([articles[i] for i in order], scores[order], vectors[order])
 
-    def _duplicate(self, vectors: NDArray[np.float32], kept: list[int], candidate: int) -> bool:
-        """Near-duplicates of an item already listed (a better one) add nothing for the reader."""
-        return bool(kept) and float((vectors[kept] @ vectors[candidate]).max()) > self.duplicate_above
+    @staticmethod
+    def select(candidates: Candidates, k: int, min_score: float, duplicate_above: float) -> list[RelatedQuestion]:
+        """At most `k` candidates at or above the floor, skipping near-duplicates of a better one already listed."""
+        kept: list[int] = []
+        for i, score in enumerate(candidates.scores):
+            if score < min_score or len(kept) >= k:
+                break
+            vectors = candidates.vectors
+            # A near-duplicate of an item already listed (a better one) adds nothing for the reader.
+            if kept and float((vectors[kept] @ vectors[i]).max()) > duplicate_above:
+                continue
+            kept.append(i)
+        return [
+            RelatedQuestion(
+                article_id=candidates.articles[i].id,
+                question=candidates.articles[i].question,
+                url=candidates.articles[i].url,
+                score=round(float(candidates.scores[i]), 4),
+                review_status=candidates.articles[i].status,
+            )
+            for i in kept
+        ]
