@@ -86,7 +86,8 @@
     var meta = el("p", { class: "meta" }, [
       el("span", { class: "badge", text: statusLabel(article.review_status) }),
       el("span", {}, ["Last updated ", el("time", { datetime: article.last_updated, text: formatDate(article.last_updated) })]),
-      article.url ? el("a", { href: article.url, rel: "noopener", text: "Source page" }) : null
+      article.url ? el("a", { href: article.url, rel: "noopener", text: "Source page" }) : null,
+      el("a", { class: "jump", href: "#ask-title", text: "Ask a follow-up question ↓" })
     ]);
     var parts = [el("h1", { text: article.question }), meta, caveatBox(article.caveat)];
     if (article.answer.length) {
