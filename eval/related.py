@@ -111,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=Path("var/medquad"), help="the MedQuAD import (Markdown)")
     parser.add_argument("--cache-dir", type=Path, default=Path("var/cache"))
     parser.add_argument("--json", type=Path, default=None, help="write all figures here")
+    parser.add_argument(
+        "--check-corpus", type=Path, default=Path("corpus"), help="also list related questions over this corpus"
+    )
     args = parser.parse_args(argv)
     if not args.corpus.is_dir():
         print(f"error: {args.corpus} not found: run 'followup import medquad … --out {args.corpus}'", file=sys.stderr)
@@ -142,28 +145,51 @@ def main(argv: list[str] | None = None) -> int:
         embedder.encode([article.question])
     embed_ms = (time.perf_counter() - started) * 1000 / min(200, len(queries))
 
-    grid = {
-        (floor, dup): score(candidates["tune"], partners, floor, dup) for floor in FLOORS for dup in DUPLICATES
-    }
+    grid = {(floor, dup): score(candidates["tune"], partners, floor, dup) for floor in FLOORS for dup in DUPLICATES}
     best_floor, best_dup = max(grid, key=lambda key: (f1(grid[key]), key[0]))
     chosen = score(candidates["test"], partners, best_floor, best_dup)
     no_floor = score(candidates["test"], partners, -1.0, 1.0)
     served = score(candidates["test"], partners, settings.related_min_score, settings.related_duplicate_above)
 
-    print(f"articles {len(articles)}, with a related partner {len(queries)} "
-          f"(tune {len(candidates['tune'])}, test {len(candidates['test'])})")
-    print(f"candidates per article {per_query_ms:.2f} ms; /v1/related by article_id {article_call_ms:.2f} ms; "
-          f"one query embedding {embed_ms:.2f} ms")
+    print(
+        f"articles {len(articles)}, with a related partner {len(queries)} "
+        f"(tune {len(candidates['tune'])}, test {len(candidates['test'])})"
+    )
+    print(
+        f"candidates per article {per_query_ms:.2f} ms; /v1/related by article_id {article_call_ms:.2f} ms; "
+        f"one query embedding {embed_ms:.2f} ms"
+    )
     print("\ntune half: floor × duplicate threshold (recall@5 / capped recall@5 / precision / mean items / empty)")
     for dup in DUPLICATES:
         print(f"  duplicate_above={dup}")
         for floor in FLOORS:
             g = grid[(floor, dup)]
-            print(f"    floor {floor:.2f}: {g.recall_at_5:.3f} / {g.capped_recall_at_5:.3f} / {g.precision:.3f} / "
-                  f"{g.mean_items:.2f} / {g.empty_lists:.3f}  F1 {f1(g):.3f}")
+            print(
+                f"    floor {floor:.2f}: {g.recall_at_5:.3f} / {g.capped_recall_at_5:.3f} / {g.precision:.3f} / "
+                f"{g.mean_items:.2f} / {g.empty_lists:.3f}  F1 {f1(g):.3f}"
+            )
     print(f"\nchosen on tune (max F1 of precision and capped recall): floor {best_floor}, duplicate_above {best_dup}")
     for name, figures in (("test, chosen", chosen), ("test, settings", served), ("test, no floor", no_floor)):
         print(f"{name:>16}: {json.dumps(asdict(figures))}")
+    if args.check_corpus.is_dir():
+        check = Answerer(cached_corpus_index(args.check_corpus, settings, embedder, args.cache_dir), embedder, settings)
+        print(
+            f"\nrelated questions over {args.check_corpus} (score ≥ floor: listed with floor {best_floor} / "
+            f"settings {settings.related_min_score}):"
+        )
+        for article in check.index.articles.values():
+            assert check.related is not None
+            cands = check.related.candidates_for(
+                check.index.article_index.vector(article.id) if check.index.article_index else None,  # type: ignore[arg-type]
+                article_text(article),
+                article.id,
+            )
+            print(f"  {article.id} {article.question[:70]}")
+            for item in RelatedFinder.select(cands, 20, -1.0, 1.0):
+                marks = ("*" if item.score >= best_floor else " ") + (
+                    "s" if item.score >= settings.related_min_score else " "
+                )
+                print(f"    {marks} {item.score:.3f} {item.article_id} {item.question[:70]}")
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         summary = {
