@@ -27,8 +27,10 @@ from rag.answer import Answerer
 from rag.related import Candidates, RelatedFinder
 
 K = 5
-FLOORS = [round(0.05 * i, 2) for i in range(0, 17)]
-DUPLICATES = [0.9, 0.95, 0.98, 1.0]
+FLOORS = [round(0.05 * i, 2) for i in range(2, 17)]
+DUPLICATES = [0.9, 0.95, 1.0]
+WEIGHTS = [0.0, 0.2, 0.4, 0.6, 0.8]
+Config = tuple[float, float, float]  # BM25 weight, floor, duplicate threshold
 
 
 def _focus(article: Article) -> str | None:
@@ -74,14 +76,18 @@ class Figures:
 
 
 def score(
-    candidates: dict[str, Candidates], partners: dict[str, set[str]], floor: float, duplicate_above: float
+    candidates: dict[str, Candidates],
+    partners: dict[str, set[str]],
+    floor: float,
+    duplicate_above: float,
+    bm25_weight: float = 0.0,
 ) -> Figures:
     recall: list[float] = []
     capped: list[float] = []
     returned = related = empty = first_ok = 0
     for article_id, cands in candidates.items():
         truth = partners[article_id]
-        items = [i.article_id for i in RelatedFinder.select(cands, K, floor, duplicate_above)]
+        items = [i.article_id for i in RelatedFinder.select(cands, K, floor, duplicate_above, bm25_weight)]
         found = sum(i in truth for i in items)
         recall.append(found / len(truth))
         capped.append(found / min(K, len(truth)))
@@ -145,11 +151,22 @@ def main(argv: list[str] | None = None) -> int:
         embedder.encode([article.question])
     embed_ms = (time.perf_counter() - started) * 1000 / min(200, len(queries))
 
-    grid = {(floor, dup): score(candidates["tune"], partners, floor, dup) for floor in FLOORS for dup in DUPLICATES}
-    best_floor, best_dup = max(grid, key=lambda key: (f1(grid[key]), key[0]))
-    chosen = score(candidates["test"], partners, best_floor, best_dup)
-    no_floor = score(candidates["test"], partners, -1.0, 1.0)
-    served = score(candidates["test"], partners, settings.related_min_score, settings.related_duplicate_above)
+    grid: dict[Config, Figures] = {
+        (w, floor, dup): score(candidates["tune"], partners, floor, dup, w)
+        for w in WEIGHTS
+        for floor in FLOORS
+        for dup in DUPLICATES
+    }
+    best = max(grid, key=lambda key: (f1(grid[key]), key[1]))
+    best_w, best_floor, best_dup = best
+    chosen = score(candidates["test"], partners, best_floor, best_dup, best_w)
+    no_floor = score(candidates["test"], partners, -1.0, 1.0, best_w)
+    cosine_only = score(candidates["test"], partners, -1.0, 1.0, 0.0)
+    w, floor, dup = settings.related_bm25_weight, settings.related_min_score, settings.related_duplicate_above
+    served = score(candidates["test"], partners, floor, dup, w)
+    # The floor's scale depends on the corpus: the one this corpus needs at the served weight and threshold.
+    served_floor = max(FLOORS, key=lambda f: (f1(grid[(w, f, dup)]), f)) if (w, FLOORS[0], dup) in grid else floor
+    served_calibrated = score(candidates["test"], partners, served_floor, dup, w)
 
     print(
         f"articles {len(articles)}, with a related partner {len(queries)} "
@@ -159,18 +176,21 @@ def main(argv: list[str] | None = None) -> int:
         f"candidates per article {per_query_ms:.2f} ms; /v1/related by article_id {article_call_ms:.2f} ms; "
         f"one query embedding {embed_ms:.2f} ms"
     )
-    print("\ntune half: floor × duplicate threshold (recall@5 / capped recall@5 / precision / mean items / empty)")
-    for dup in DUPLICATES:
-        print(f"  duplicate_above={dup}")
-        for floor in FLOORS:
-            g = grid[(floor, dup)]
-            print(
-                f"    floor {floor:.2f}: {g.recall_at_5:.3f} / {g.capped_recall_at_5:.3f} / {g.precision:.3f} / "
-                f"{g.mean_items:.2f} / {g.empty_lists:.3f}  F1 {f1(g):.3f}"
-            )
-    print(f"\nchosen on tune (max F1 of precision and capped recall): floor {best_floor}, duplicate_above {best_dup}")
-    for name, figures in (("test, chosen", chosen), ("test, settings", served), ("test, no floor", no_floor)):
-        print(f"{name:>16}: {json.dumps(asdict(figures))}")
+    print("\ntune half (recall@5 / capped recall@5 / precision / mean items / empty lists, F1 of precision and capped)")
+    for (w, floor, dup), g in grid.items():
+        print(
+            f"  bm25_weight {w:.1f} duplicate_above {dup:.2f} floor {floor:.2f}: {g.recall_at_5:.3f} / "
+            f"{g.capped_recall_at_5:.3f} / {g.precision:.3f} / {g.mean_items:.2f} / {g.empty_lists:.3f}  F1 {f1(g):.3f}"
+        )
+    print(f"\nchosen on tune (max F1): bm25_weight {best_w}, floor {best_floor}, duplicate_above {best_dup}")
+    for name, figures in (
+        ("test, chosen", chosen),
+        ("test, settings", served),
+        (f"test, settings, floor {served_floor}", served_calibrated),
+        ("test, no floor", no_floor),
+        ("test, cosine only, no floor", cosine_only),
+    ):
+        print(f"{name:>28}: {json.dumps(asdict(figures))}")
     if args.check_corpus.is_dir():
         check = Answerer(cached_corpus_index(args.check_corpus, settings, embedder, args.cache_dir), embedder, settings)
         print(
@@ -185,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
                 article.id,
             )
             print(f"  {article.id} {article.question[:70]}")
-            for item in RelatedFinder.select(cands, 20, -1.0, 1.0):
+            for item in RelatedFinder.select(cands, 20, -1.0, 1.0, settings.related_bm25_weight):
                 marks = ("*" if item.score >= best_floor else " ") + (
                     "s" if item.score >= settings.related_min_score else " "
                 )
@@ -195,10 +215,22 @@ def main(argv: list[str] | None = None) -> int:
         summary = {
             "corpus": str(args.corpus),
             "index_version": index.version,
-            "chosen": {"floor": best_floor, "duplicate_above": best_dup},
-            "settings": {"floor": settings.related_min_score, "duplicate_above": settings.related_duplicate_above},
-            "test": {"chosen": asdict(chosen), "settings": asdict(served), "no_floor": asdict(no_floor)},
-            "tune_grid": [{"floor": f, "duplicate_above": d, **asdict(g)} for (f, d), g in grid.items()],
+            "chosen": {"bm25_weight": best_w, "floor": best_floor, "duplicate_above": best_dup},
+            "settings": {
+                "bm25_weight": settings.related_bm25_weight,
+                "floor": settings.related_min_score,
+                "duplicate_above": settings.related_duplicate_above,
+            },
+            "test": {
+                "chosen": asdict(chosen),
+                "settings": asdict(served),
+                "settings_with_floor_tuned_here": {"floor": served_floor, **asdict(served_calibrated)},
+                "no_floor": asdict(no_floor),
+                "cosine_only_no_floor": asdict(cosine_only),
+            },
+            "tune_grid": [
+                {"bm25_weight": w, "floor": f, "duplicate_above": d, **asdict(g)} for (w, f, d), g in grid.items()
+            ],
             "ms": {"candidates": per_query_ms, "related_by_article": article_call_ms, "query_embedding": embed_ms},
         }
         args.json.write_text(json.dumps(summary, indent=2), encoding="utf-8")

@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     )
 
     related_min_score: float = Field(
-        default=0.4,
+        default=0.2,
         ge=-1,
         le=1,
         description="Related questions: leave out articles whose cosine similarity to the seed is below this "
@@ -66,6 +66,13 @@ class Settings(BaseSettings):
         ge=0,
         le=1,
         description="Related questions: of two items this similar to each other, only the better one is listed.",
+    )
+    related_bm25_weight: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="Related questions: weight of BM25 (relative to the seed article's own score) against cosine "
+        "similarity; free-text seeds use cosine similarity alone.",
     )
     related_candidates: int = Field(
         default=50, ge=1, description="Related questions: articles taken from each retriever before filtering."

@@ -1,8 +1,9 @@
 """Related questions: approved articles about the same thing as an article (or a text), best first.
 
-Candidates come from both article-level retrievers (dense and BM25 over question + headings + answer summary);
-every candidate is then scored by its cosine similarity to the seed, so one absolute floor can keep unrelated
-articles out: a short list beats a padded one. Items too similar to a better item are dropped.
+Candidates come from both article-level retrievers (dense and BM25 over question + headings + answer summary).
+Each is scored on an absolute scale, so one floor can keep unrelated articles out (a short list beats a padded
+one): cosine similarity mixed with BM25 relative to the seed's own BM25 score. Items too similar to a better
+item are dropped.
 """
 
 from __future__ import annotations
@@ -34,11 +35,20 @@ class RelatedQuestion(BaseModel):
 
 @dataclass(frozen=True)
 class Candidates:
-    """Servable articles best first, with their cosine similarity to the seed and their vectors."""
+    """Servable articles with their cosine similarity to the seed, their normalised BM25 score (None for a
+    free-text seed) and their vectors."""
 
     articles: list[Article]
-    scores: NDArray[np.float32]
+    cosine: NDArray[np.float32]
+    lexical: NDArray[np.float32] | None
     vectors: NDArray[np.float32]
+
+    def scores(self, bm25_weight: float) -> NDArray[np.float32]:
+        """A convex mix of both: BM25 weighs rare shared terms (a drug, a disease) over shared phrasing."""
+        if self.lexical is None:
+            return self.cosine
+        mixed: NDArray[np.float32] = (1 - bm25_weight) * self.cosine + bm25_weight * self.lexical
+        return mixed
 
 
 class RelatedFinder:
@@ -49,6 +59,7 @@ class RelatedFinder:
         self.min_score = settings.related_min_score
         self.duplicate_above = settings.related_duplicate_above
         self.candidates = settings.related_candidates
+        self.bm25_weight = settings.related_bm25_weight
 
     def for_article(self, article: Article, k: int) -> list[RelatedQuestion]:
         """Articles related to `article` (an approved one): its stored vector is used, so nothing is embedded."""
@@ -63,10 +74,11 @@ class RelatedFinder:
         return self._related(self._encode([text])[0], text, k, exclude=None)
 
     def _related(self, vector: NDArray[np.float32], text: str, k: int, exclude: str | None) -> list[RelatedQuestion]:
-        return self.select(self.candidates_for(vector, text, exclude), k, self.min_score, self.duplicate_above)
+        candidates = self.candidates_for(vector, text, exclude)
+        return self.select(candidates, k, self.min_score, self.duplicate_above, self.bm25_weight)
 
     def candidates_for(self, vector: NDArray[np.float32], text: str, exclude: str | None) -> Candidates:
-        """Every servable article either retriever proposes, scored by cosine similarity, best first."""
+        """Every servable article either retriever proposes, with its similarity to the seed on both scales."""
         rows = {row for row, _ in self._index.dense.search(vector, self.candidates + 1)}
         rows.update(row for row, _ in self._index.bm25.search(text, self.candidates + 1))
         articles: list[Article] = []
@@ -77,31 +89,42 @@ class RelatedFinder:
             if article is not None:
                 articles.append(article)
                 kept_rows.append(row)
-        if not kept_rows:
-            return Candidates([], np.zeros(0, dtype=np.float32), np.zeros((0, len(vector)), dtype=np.float32))
-        vectors = self._index.dense.vectors(kept_rows)
-        scores = vectors @ vector
-        order = np.argsort(-scores, kind="stable")
-        return Candidates([articles[i] for i in order], scores[order], vectors[order])
+        vectors = self._index.dense.vectors(kept_rows) if kept_rows else np.zeros((0, len(vector)), dtype=np.float32)
+        return Candidates(articles, vectors @ vector, self._lexical(text, exclude, kept_rows), vectors)
+
+    def _lexical(self, text: str, seed: str | None, rows: list[int]) -> NDArray[np.float32] | None:
+        """BM25 over the seed article's own BM25 score (its best possible match), so 1.0 means "as similar as
+        itself"; a free-text seed has no such reference and is scored by cosine similarity alone."""
+        seed_row = self._index.rows.get(seed) if seed is not None else None
+        if seed_row is None:
+            return None
+        scores = self._index.bm25.scores(text)
+        if scores[seed_row] <= 0:
+            return np.zeros(len(rows), dtype=np.float32)
+        lexical: NDArray[np.float32] = np.clip(scores[rows] / scores[seed_row], 0.0, 1.0).astype(np.float32)
+        return lexical
 
     @staticmethod
-    def select(candidates: Candidates, k: int, min_score: float, duplicate_above: float) -> list[RelatedQuestion]:
-        """At most `k` candidates at or above the floor, skipping near-duplicates of a better one already listed."""
+    def select(
+        candidates: Candidates, k: int, min_score: float, duplicate_above: float, bm25_weight: float
+    ) -> list[RelatedQuestion]:
+        """At most `k` candidates at or above the floor, best first, skipping near-duplicates of a better one."""
+        scores = candidates.scores(bm25_weight)
         kept: list[int] = []
-        for i, score in enumerate(candidates.scores):
-            if score < min_score or len(kept) >= k:
+        for i in np.argsort(-scores, kind="stable"):
+            if scores[i] < min_score or len(kept) >= k:
                 break
             vectors = candidates.vectors
             # A near-duplicate of an item already listed (a better one) adds nothing for the reader.
             if kept and float((vectors[kept] @ vectors[i]).max()) > duplicate_above:
                 continue
-            kept.append(i)
+            kept.append(int(i))
         return [
             RelatedQuestion(
                 article_id=candidates.articles[i].id,
                 question=candidates.articles[i].question,
                 url=candidates.articles[i].url,
-                score=round(float(candidates.scores[i]), 4),
+                score=round(float(scores[i]), 4),
                 review_status=candidates.articles[i].status,
             )
             for i in kept

@@ -43,9 +43,9 @@ def test_figures_count_recall_precision_and_empty_lists() -> None:
     vectors = np.eye(3, dtype=np.float32)
     candidates = {
         "q1": Candidates(
-            [article("p", None, []), article("x", None, [])], np.array([0.8, 0.7], dtype=np.float32), vectors[:2]
+            [article("p", None, []), article("x", None, [])], np.array([0.8, 0.7], dtype=np.float32), None, vectors[:2]
         ),
-        "q2": Candidates([article("y", None, [])], np.array([0.2], dtype=np.float32), vectors[:1]),
+        "q2": Candidates([article("y", None, [])], np.array([0.2], dtype=np.float32), None, vectors[:1]),
     }
     partners = {"q1": {"p", "p2"}, "q2": {"z"}}
     figures = score(candidates, partners, floor=0.5, duplicate_above=1.0)

@@ -72,15 +72,28 @@ def test_near_duplicates_keep_the_better_item_only() -> None:
     candidates = Candidates(
         [_article("a"), _article("a2"), _article("c")],
         np.array([0.9, 0.85, 0.6], dtype=np.float32),
+        None,
         np.stack([a, near_a, c]).astype(np.float32),
     )
-    assert [i.article_id for i in RelatedFinder.select(candidates, 5, 0.0, 0.95)] == ["a", "c"]
-    assert [i.article_id for i in RelatedFinder.select(candidates, 5, 0.0, 1.0)] == ["a", "a2", "c"]
+    assert [i.article_id for i in RelatedFinder.select(candidates, 5, 0.0, 0.95, 0.5)] == ["a", "c"]
+    assert [i.article_id for i in RelatedFinder.select(candidates, 5, 0.0, 1.0, 0.5)] == ["a", "a2", "c"]
+
+
+def test_bm25_relative_to_the_seed_is_mixed_in() -> None:
+    candidates = Candidates(
+        [_article("a"), _article("b")],
+        np.array([0.6, 0.5], dtype=np.float32),
+        np.array([0.0, 1.0], dtype=np.float32),
+        np.eye(2, dtype=np.float32),
+    )
+    assert [i.article_id for i in RelatedFinder.select(candidates, 5, 0.0, 1.0, 0.0)] == ["a", "b"]
+    mixed = RelatedFinder.select(candidates, 5, 0.0, 1.0, 0.5)
+    assert [(i.article_id, i.score) for i in mixed] == [("b", 0.75), ("a", 0.3)]
 
 
 @pytest.mark.parametrize(("floor", "expected"), [(0.0, ["a", "c"]), (0.7, ["a"]), (0.95, [])])
 def test_nothing_below_the_floor(floor: float, expected: list[str]) -> None:
     candidates = Candidates(
-        [_article("a"), _article("c")], np.array([0.9, 0.6], dtype=np.float32), np.eye(2, dtype=np.float32)
+        [_article("a"), _article("c")], np.array([0.9, 0.6], dtype=np.float32), None, np.eye(2, dtype=np.float32)
     )
-    assert [i.article_id for i in RelatedFinder.select(candidates, 5, floor, 0.95)] == expected
+    assert [i.article_id for i in RelatedFinder.select(candidates, 5, floor, 0.95, 0.5)] == expected
