@@ -58,8 +58,8 @@ class Settings(BaseSettings):
         default=0.2,
         ge=-1,
         le=1,
-        description="Related questions: leave out articles whose cosine similarity to the seed is below this "
-        "(a short list beats a padded one); calibrated with `python -m eval.related`.",
+        description="Related questions: leave out articles scoring below this (a short list beats a padded one). "
+        "Its scale depends on the corpus: calibrate with `python -m eval.related` (0.55 for MedQuAD).",
     )
     related_duplicate_above: float = Field(
         default=0.95,
