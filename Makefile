@@ -13,7 +13,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: serve test index lint typecheck clean
+.PHONY: serve test index lint typecheck clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,15 @@ $(VENV)/.installed-serve: pyproject.toml constraints.txt | $(BIN)/python
 $(VENV)/.installed-test: pyproject.toml constraints.txt | $(BIN)/python
 	$(PIP) install torch==2.13.0
 	$(PIP) install -c constraints.txt -e '.[test]'
+	$(MAKE) --no-print-directory chromium
 	touch $@
+
+# The browser tests drive Debian's chromium (Playwright's own browser download does not work here).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends chromium; \
+	fi
 
 $(INDEX)/CURRENT: | $(VENV)/.installed-serve
 	$(BIN)/followup index build --corpus $(CORPUS) --index $(INDEX)

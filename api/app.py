@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api import metrics
 from api.body_limit import BodySizeLimit
 from api.metrics import IndexFacts, Metrics
-from api.routes import admin, articles, ask, health
+from api.routes import admin, articles, ask, health, pages, related
 from api.security import check_startup, require_api_key
 from api.state import ServerState
 from api.telemetry import RequestTelemetry, route_templates
@@ -65,6 +65,9 @@ def create_app(settings: Settings) -> FastAPI:
     read_access = [Depends(require_api_key)]
     app.include_router(ask.router, dependencies=read_access)
     app.include_router(articles.router, dependencies=read_access)
+    app.include_router(related.router, dependencies=read_access)
+    app.include_router(pages.router)
+    app.mount("/static", pages.static, name="static")
     app.include_router(health.router)
     if settings.admin_on:
         app.include_router(admin.router)

@@ -8,7 +8,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from corpus.model import Block, Reference, ReviewStatus, Section
-from rag.types import DEFAULT_TOP_K, Mode
+from rag.related import RelatedQuestion
+from rag.types import CAVEAT, DEFAULT_TOP_K, Mode
 
 MAX_QUESTION_CHARS = 2000
 MAX_HISTORY_ITEMS = 10
@@ -50,6 +51,13 @@ class ArticleOut(BaseModel):
     sections: list[Section]
     references: list[Reference]
     related: list[str]
+    caveat: str = CAVEAT
+
+
+class ArticleSummary(BaseModel):
+    id: str
+    question: str
+    last_updated: dt.date
 
 
 class Health(BaseModel):
@@ -133,5 +141,10 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         404: "Not found (or not an approved article).",
         413: "Request body too large (FOLLOWUP_MAX_BODY_BYTES).",
         422: "Invalid input: unknown fields, out-of-range values or malformed JSON.",
+        503: "No usable index is loaded (see /readyz), or it lacks what this route needs: rebuild it.",
     }
     return {status: {"model": ErrorOut, "description": described[status]} for status in statuses}
+
+
+class RelatedOut(BaseModel):
+    items: list[RelatedQuestion]

@@ -21,6 +21,7 @@ from corpus.errors import CorpusError
 from corpus.loader import article_paths, load_corpus
 from corpus.model import Article
 from corpus.progress import progress
+from index.article_index import ArticleIndex
 from index.bm25 import Bm25Index
 from index.dense import DenseIndex
 from index.embed_cache import EmbeddingCache
@@ -113,9 +114,19 @@ def build_from_articles(
     cache = EmbeddingCache(cache_path, f"{embedder.model_path}:{embedder.dim}", embedder.dim)
     try:
         vectors = cache.encode([chunk.embed_text for chunk in chunks], embedder.encode)
+        embedded, cached = cache.misses, cache.hits
+        article_index = ArticleIndex.build(  # every article, like the chunks: servability is decided at query time
+            articles,
+            lambda texts: cache.encode(texts, embedder.encode, desc="embed articles"),
+            method=settings.bm25_method,
+            k1=settings.bm25_k1,
+            b=settings.bm25_b,
+            stopwords=settings.bm25_stopwords,
+            stem=settings.bm25_stem,
+        )
     finally:
         cache.close()
-    log.info("embedded %d new chunk texts, %d from cache", cache.misses, cache.hits)
+    log.info("embedded %d new chunk texts, %d from cache", embedded, cached)
     crash_point("embedded")
     approved_ids = {a.id for a in approved}
     lexical_rows = [row for row, chunk in enumerate(chunks) if chunk.article_id in approved_ids]
@@ -155,9 +166,16 @@ def build_from_articles(
         files={},
     )
     directory = write_generation(
-        index_dir, manifest, chunks, articles, bm25, dense, None if len(lexical_rows) == len(chunks) else lexical_rows
+        index_dir,
+        manifest,
+        chunks,
+        articles,
+        bm25,
+        dense,
+        None if len(lexical_rows) == len(chunks) else lexical_rows,
+        article_index,
     )
-    return BuildReport(manifest, directory, time.perf_counter() - started, cache.misses, cache.hits)
+    return BuildReport(manifest, directory, time.perf_counter() - started, embedded, cached)
 
 
 def _reason(error: CorpusError) -> str:

@@ -54,6 +54,30 @@ class Settings(BaseSettings):
         default=None, description="Answer nothing when no passage's cosine similarity to the question reaches this."
     )
 
+    related_min_score: float = Field(
+        default=0.2,
+        ge=-1,
+        le=1,
+        description="Related questions: leave out articles scoring below this (a short list beats a padded one). "
+        "Its scale depends on the corpus: calibrate with `python -m eval.related` (0.55 for MedQuAD).",
+    )
+    related_duplicate_above: float = Field(
+        default=0.95,
+        ge=0,
+        le=1,
+        description="Related questions: of two items this similar to each other, only the better one is listed.",
+    )
+    related_bm25_weight: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="Related questions: weight of BM25 (relative to the seed article's own score) against cosine "
+        "similarity; free-text seeds use cosine similarity alone.",
+    )
+    related_candidates: int = Field(
+        default=50, ge=1, description="Related questions: articles taken from each retriever before filtering."
+    )
+
     log_questions: bool = Field(default=False, description="Log raw question text (may hold patient details).")
     max_body_bytes: int = Field(
         default=65536,

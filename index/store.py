@@ -28,6 +28,7 @@ from pydantic import BaseModel
 
 from corpus.chunking import Chunk
 from corpus.model import Article
+from index.article_index import ArticleIndex
 from index.bm25 import Bm25Index
 from index.dense import DenseIndex
 from index.faults import crash_point
@@ -101,6 +102,7 @@ class LoadedIndex:
     bm25: Bm25Index
     dense: DenseIndex
     bm25_rows: list[int] | None = None  # chunk row of each BM25 row; None: BM25 covers every chunk
+    article_index: ArticleIndex | None = None  # None for generations built before article representations
 
     @property
     def version(self) -> str:
@@ -170,6 +172,7 @@ def write_generation(
     bm25: Bm25Index,
     dense: DenseIndex,
     bm25_rows: list[int] | None = None,
+    article_index: ArticleIndex | None = None,
 ) -> Path:
     """Writes every artifact into a private directory, checksums it, then publishes it atomically."""
     with _exclusive(index_dir):
@@ -190,6 +193,8 @@ def write_generation(
                 (staging / BM25_ROWS).write_text(json.dumps(bm25_rows), encoding="utf-8")
             crash_point("bm25-written")
             dense.save(staging / DENSE)
+            if article_index is not None:
+                article_index.save(staging)
             crash_point("dense-written")
             files = {str(p.relative_to(staging)): _sha256(p) for p in _artifact_files(staging)}
             final = manifest.model_copy(update={"files": files})
@@ -285,7 +290,12 @@ def load_generation(directory: Path) -> LoadedIndex:
     dense = DenseIndex.load(directory / DENSE)
     if dense.size != len(chunks):
         raise IndexUnavailable(f"{directory}: {dense.size} vectors for {len(chunks)} chunks: rebuild the index")
-    return LoadedIndex(directory, manifest, chunks, {a.id: a for a in articles}, bm25, dense, bm25_rows)
+    related = (
+        ArticleIndex.load(directory, manifest.bm25.stopwords, manifest.bm25.stem)
+        if ArticleIndex.present(manifest.files)
+        else None
+    )
+    return LoadedIndex(directory, manifest, chunks, {a.id: a for a in articles}, bm25, dense, bm25_rows, related)
 
 
 def load_index(index_dir: Path) -> LoadedIndex:

@@ -13,6 +13,7 @@ from index.settings import Settings
 from index.store import IndexUnavailable, LoadedIndex
 from rag.context import contextual_query
 from rag.fusion import Fusion, fuse, reciprocal_rank_fusion
+from rag.related import RelatedFinder
 from rag.retrievers import Bm25Retriever, DenseRetriever
 from rag.servable import Servable
 from rag.types import DEFAULT_TOP_K, Answer, FusedHit, Hit, Mode, Passage, Scores
@@ -37,17 +38,28 @@ class Answerer:
         self.bm25 = Bm25Retriever(index.bm25, index.bm25_rows)
         self.dense = DenseRetriever(index.dense, embedder)
         self.servable = Servable(index, overrides)
+        self.related = (
+            RelatedFinder(index.article_index, embedder.encode, self.served_article, settings)
+            if index.article_index is not None
+            else None
+        )
 
     def is_servable(self, article_id: str) -> bool:
         """The approval decision (effective status approved); see `rag.servable`."""
         return self.servable.is_servable(article_id)
 
-    def approved_article(self, article_id: str) -> Article:
-        """The article as served (its effective status), if it may be served."""
+    def served_article(self, article_id: str) -> Article | None:
+        """The article as served (with its effective status), or None if it may not be served now."""
         article = self.index.articles.get(article_id)
         if article is None or not self.is_servable(article_id):
-            raise UnknownArticle(article_id)
+            return None
         return article if article.is_approved else article.model_copy(update={"status": ReviewStatus.APPROVED})
+
+    def approved_article(self, article_id: str) -> Article:
+        article = self.served_article(article_id)
+        if article is None:
+            raise UnknownArticle(article_id)
+        return article
 
     def _retrieve(self, query: str, vector: np.ndarray, mode: Mode, k: int, blocked: frozenset[int]) -> list[FusedHit]:
         # Unservable rows are dropped before ranking, and each retriever is asked for that many more, so a

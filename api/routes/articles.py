@@ -5,13 +5,23 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path
 
 from api.deps import AnswererDep
-from api.schemas import ArticleOut, error_responses
+from api.schemas import ArticleOut, ArticleSummary, error_responses
 from rag.answer import UnknownArticle
 
 router = APIRouter(prefix="/v1", tags=["articles"])
 
 
-@router.get("/articles/{article_id}", response_model=ArticleOut, responses=error_responses(404, 422))
+@router.get("/articles", response_model=list[ArticleSummary], responses=error_responses(401, 503))
+def list_articles(answerer: AnswererDep) -> list[ArticleSummary]:
+    """Every servable (effectively approved) article of the served index, by question."""
+    served = (answerer.served_article(article_id) for article_id in answerer.index.articles)
+    return sorted(
+        (ArticleSummary(id=a.id, question=a.question, last_updated=a.last_updated) for a in served if a is not None),
+        key=lambda summary: summary.question.lower(),
+    )
+
+
+@router.get("/articles/{article_id}", response_model=ArticleOut, responses=error_responses(401, 404, 422, 503))
 def get_article(article_id: Annotated[str, Path(min_length=1, max_length=200)], answerer: AnswererDep) -> ArticleOut:
     """An approved article with its sections and references; anything else is 404."""
     try:

@@ -15,7 +15,7 @@ router = APIRouter(prefix="/v1", tags=["ask"])
 log = logging.getLogger("followup.ask")
 
 
-@router.post("/ask", response_model=Answer, responses=error_responses(413, 422))
+@router.post("/ask", response_model=Answer, responses=error_responses(401, 413, 422, 503))
 async def ask(body: AskRequest, answerer: AnswererDep) -> Answer:
     """Passages from approved articles that answer the question, with their citation numbers and the caveat."""
     started = time.perf_counter()

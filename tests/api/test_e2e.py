@@ -3,72 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from rag.types import CAVEAT
+from tests.api.conftest import free_port
 from tests.conftest import SEED_ID
 
 pytestmark = pytest.mark.e2e
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "api",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--index",
-        str(sample_index_dir),
-    ]
-    # A file, not a pipe: nobody reads the pipe while tests run, and a full pipe would stall the server's logging.
-    log_file = tmp_path_factory.mktemp("e2e-server") / "server.log"
-    sink = log_file.open("w")
-    process = subprocess.Popen(
-        command,
-        env={**os.environ, "HF_HUB_OFFLINE": "1"},
-        stdout=sink,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"server exited early:\n{log_file.read_text()}")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.25)
-        else:
-            pytest.fail("server did not become healthy within 120 s")
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        sink.close()
 
 
 def test_asks_over_http(server: str) -> None:
