@@ -15,7 +15,7 @@ from corpus.loader import article_paths, load_corpus
 from corpus.model import Article
 from corpus.progress import progress
 from index.bm25 import Bm25Index
-from index.dense import DenseIndex
+from index.dense import DenseIndex, choose_params
 from index.embed_cache import EmbeddingCache
 from index.embedder import Embedder
 from index.settings import Settings
@@ -115,7 +115,9 @@ def build_from_articles(
         settings.bm25_stopwords,
         settings.bm25_stem,
     )
-    dense = DenseIndex.build(vectors)
+    dense = DenseIndex.build(
+        vectors, choose_params(len(vectors), settings.dense_index, settings.dense_flat_max, settings.dense_nprobe)
+    )
     manifest = Manifest(
         generation=new_generation_name(),
         created_at=dt.datetime.now(dt.UTC),
@@ -139,6 +141,7 @@ def build_from_articles(
             chunks=len(chunks),
             skipped=len(skipped),
         ),
+        dense=dense.params,
         skipped=skipped,
         files={},
     )

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from corpus.chunking import Chunk
 from corpus.model import Article
 from index.bm25 import Bm25Index
-from index.dense import DenseIndex
+from index.dense import DenseIndex, DenseParams
 from index.tokenize import StopwordSet
 
 FORMAT_VERSION = 1
@@ -77,6 +77,7 @@ class Manifest(BaseModel):
     model: ModelInfo
     bm25: Bm25Params
     counts: Counts
+    dense: DenseParams = DenseParams()
     skipped: list[Skipped]
     files: dict[str, str]
 
@@ -209,7 +210,7 @@ def load_index(index_dir: Path) -> LoadedIndex:
     chunks = [Chunk.model_validate_json(line) for line in (directory / CHUNKS).read_text("utf-8").splitlines()]
     articles = [Article.model_validate_json(line) for line in (directory / ARTICLES).read_text("utf-8").splitlines()]
     bm25 = Bm25Index.load(directory / BM25_DIR, len(chunks), manifest.bm25.stopwords, manifest.bm25.stem)
-    dense = DenseIndex.load(directory / DENSE)
+    dense = DenseIndex.load(directory / DENSE, manifest.dense)
     if dense.size != len(chunks):
         raise IndexUnavailable(f"{directory}: {dense.size} vectors for {len(chunks)} chunks: rebuild the index")
     return LoadedIndex(directory, manifest, chunks, {a.id: a for a in articles}, bm25, dense)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from corpus.model import Article
+from index.dense import set_search_threads
 from index.embedder import Embedder
 from index.settings import Settings
 from index.store import IndexUnavailable, LoadedIndex
@@ -27,6 +28,7 @@ class Answerer:
                 f"index was built with {index.manifest.model.name} ({index.manifest.model.dim}-d) but the "
                 f"configured model {embedder.name} is {embedder.dim}-d: rebuild the index or set FOLLOWUP_MODEL_PATH"
             )
+        set_search_threads(settings.search_threads)
         self.index = index
         self.settings = settings
         self.embedder = embedder
