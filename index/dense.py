@@ -65,18 +65,17 @@ class DenseIndex:
         data = np.ascontiguousarray(vectors, dtype=np.float32)
         dim = data.shape[1]
         if params.kind == "flat":
-            index = faiss.IndexFlatIP(dim)
+            index: faiss.Index = faiss.IndexFlatIP(dim)
         else:
-            quantizer = faiss.IndexFlatIP(dim)
-            index = faiss.IndexIVFScalarQuantizer(
-                quantizer, dim, params.nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+            ivf = faiss.IndexIVFScalarQuantizer(
+                faiss.IndexFlatIP(dim), dim, params.nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
             )
             rows = np.random.default_rng(0).choice(len(data), min(len(data), _TRAIN_SAMPLE), replace=False)
-            index.train(data[np.sort(rows)])
+            ivf.train(data[np.sort(rows)])
+            ivf.make_direct_map()  # `vectors(rows)` reconstructs by row
+            index = ivf
         if len(data):
             index.add(data)
-        if params.kind == "ivf_sq8":
-            index.make_direct_map()  # `vectors(rows)` reconstructs by row
         return cls(index, params)
 
     def save(self, path: Path) -> None:
