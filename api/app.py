@@ -13,6 +13,7 @@ from api.routes import articles, ask, health
 from index.embedder import Embedder
 from index.settings import Settings
 from index.store import load_index
+from index.threads import use_threads_per_query
 from rag.answer import Answerer
 
 log = logging.getLogger("followup.api")
@@ -21,6 +22,7 @@ log = logging.getLogger("followup.api")
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        use_threads_per_query(settings.query_threads)
         index = load_index(settings.index_dir)
         embedder = Embedder(settings.resolved_model_path(), settings.embed_batch_size)
         app.state.answerer = Answerer(index, embedder, settings)

@@ -116,7 +116,10 @@ def build_from_articles(
         settings.bm25_stem,
     )
     dense = DenseIndex.build(
-        vectors, choose_params(len(vectors), settings.dense_index, settings.dense_flat_max, settings.dense_nprobe)
+        vectors,
+        choose_params(
+            len(vectors), settings.dense_index, settings.dense_flat_max, settings.dense_nprobe, settings.dense_ef_search
+        ),
     )
     manifest = Manifest(
         generation=new_generation_name(),

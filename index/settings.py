@@ -40,16 +40,17 @@ class Settings(BaseSettings):
     bm25_stopwords: Literal["english", "english_and_question_words"] = "english"
     bm25_stem: bool = Field(default=True, description="Snowball-stem BM25 terms (English).")
     embed_batch_size: int = Field(default=64, ge=1)
-    dense_index: Literal["auto", "flat", "ivf_sq8"] = Field(
+    dense_index: Literal["auto", "flat", "hnsw_sq8", "ivf_sq8"] = Field(
         default="auto",
-        description="faiss index kind: exact flat search up to dense_flat_max chunks, IVF-SQ8 past it (auto).",
+        description="faiss index kind: exact flat search up to dense_flat_max chunks, HNSW-SQ8 past it (auto).",
     )
     dense_flat_max: int = Field(
         default=50_000, ge=0, description="Largest index searched exactly when dense_index is auto (see benchmarks/)."
     )
+    dense_ef_search: int = Field(default=256, ge=1, description="HNSW search depth (recall against speed).")
     dense_nprobe: int = Field(default=0, ge=0, description="IVF lists scanned per query; 0: about nlist/32.")
-    search_threads: int = Field(
-        default=1, ge=1, description="faiss threads per search; 1 is fastest when requests run concurrently."
+    query_threads: int = Field(
+        default=1, ge=1, description="torch and faiss threads per query when serving (see index/threads.py)."
     )
 
     fusion: Literal["rrf", "minmax", "zscore"] = "zscore"

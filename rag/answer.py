@@ -7,7 +7,6 @@ from collections.abc import Sequence
 import numpy as np
 
 from corpus.model import Article
-from index.dense import set_search_threads
 from index.embedder import Embedder
 from index.settings import Settings
 from index.store import IndexUnavailable, LoadedIndex
@@ -28,7 +27,6 @@ class Answerer:
                 f"index was built with {index.manifest.model.name} ({index.manifest.model.dim}-d) but the "
                 f"configured model {embedder.name} is {embedder.dim}-d: rebuild the index or set FOLLOWUP_MODEL_PATH"
             )
-        set_search_threads(settings.search_threads)
         self.index = index
         self.settings = settings
         self.embedder = embedder

@@ -23,14 +23,15 @@ def _clustered(count: int, dim: int = 32, seed: int = 0) -> np.ndarray:
 
 def test_auto_choice_is_exact_up_to_the_threshold_and_ivf_past_it() -> None:
     assert choose_params(50_000, "auto", flat_max=50_000).kind == "flat"
-    large = choose_params(1_000_000, "auto", flat_max=50_000)
-    assert large.kind == "ivf_sq8"
-    assert 0 < large.nprobe <= large.nlist <= 1_000_000 // 39
+    large = choose_params(1_000_000, "auto", flat_max=50_000, ef_search=128)
+    assert large.kind == "hnsw_sq8" and large.ef_search == 128 and large.m > 0
+    ivf = choose_params(1_000_000, "ivf_sq8")
+    assert 0 < ivf.nprobe <= ivf.nlist <= 1_000_000 // 39
     assert choose_params(10, "ivf_sq8").nlist >= 1
     assert choose_params(10**6, "flat").kind == "flat"
 
 
-@pytest.mark.parametrize("kind", ["flat", "ivf_sq8"])
+@pytest.mark.parametrize("kind", ["flat", "hnsw_sq8", "ivf_sq8"])
 def test_memory_mapped_index_answers_like_the_built_one(tmp_path: Path, kind: str) -> None:
     vectors = _clustered(4000)
     params = choose_params(len(vectors), kind)  # type: ignore[arg-type]
@@ -43,10 +44,11 @@ def test_memory_mapped_index_answers_like_the_built_one(tmp_path: Path, kind: st
     assert np.allclose(mapped.vectors([0, 7]), vectors[[0, 7]], atol=0.02)  # int8-rounded for IVF-SQ8
 
 
-def test_ivf_finds_most_of_the_exact_top_ten() -> None:
+@pytest.mark.parametrize("kind", ["hnsw_sq8", "ivf_sq8"])
+def test_approximate_index_finds_most_of_the_exact_top_ten(kind: str) -> None:
     vectors = _clustered(6000, seed=1)
     exact = DenseIndex.build(vectors, DenseParams(kind="flat"))
-    approximate = DenseIndex.build(vectors, choose_params(len(vectors), "ivf_sq8"))
+    approximate = DenseIndex.build(vectors, choose_params(len(vectors), kind))  # type: ignore[arg-type]
     queries = _clustered(50, seed=2)
     found = [len({r for r, _ in approximate.search(q, 10)} & {r for r, _ in exact.search(q, 10)}) / 10 for q in queries]
     assert np.mean(found) >= 0.9
@@ -59,7 +61,7 @@ def test_build_records_the_chosen_index_in_the_manifest_and_serves_it(
     report = build_index(
         CORPUS, tmp_path / "index", settings, embedder, embedding_cache=sample_index_dir / "embeddings.sqlite"
     )
-    assert report.manifest.dense.kind == "ivf_sq8"
+    assert report.manifest.dense.kind == "hnsw_sq8"
     loaded = load_index(tmp_path / "index")
     assert loaded.manifest.dense == report.manifest.dense
     answer = Answerer(loaded, embedder, settings).ask("upadacitinib ASAS40 response at week 14", top_k=3)
