@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from api.routes import articles, ask, health
 from index.embedder import Embedder
+from index.onnx_encoder import configured_query_encoder
 from index.settings import Settings
 from index.store import load_index
 from index.threads import use_threads_per_query
@@ -25,7 +26,7 @@ def create_app(settings: Settings) -> FastAPI:
         use_threads_per_query(settings.query_threads)
         index = load_index(settings.index_dir)
         embedder = Embedder(settings.resolved_model_path(), settings.embed_batch_size)
-        app.state.answerer = Answerer(index, embedder, settings)
+        app.state.answerer = Answerer(index, embedder, settings, configured_query_encoder(settings))
         log.info("serving index %s (%d chunks)", index.version, len(index.chunks))
         yield
 

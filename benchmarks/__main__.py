@@ -36,6 +36,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--baseline-queries", type=int, default=50, help="queries for the rank_bm25 comparisons")
     parser.add_argument("--rank-bm25-max", type=int, default=200_000, help="skip rank_bm25 past this many chunks")
     parser.add_argument("--beir", type=Path, help="a BEIR folder: compare nDCG@10 with the tutorial stack on it")
+    parser.add_argument(
+        "--onnx-check", action="store_true", help="with --beir: compare the int8 ONNX query encoder with torch"
+    )
     parser.add_argument("--beir-limit", type=int, default=0, help="first N dev queries only (0: all)")
     parser.add_argument("--cache-dir", type=Path, default=Path("var/cache"), help="eval index cache (see eval/)")
     parser.add_argument("--results-md", type=Path, default=Path(__file__).parent / "RESULTS.md")
@@ -72,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         print("error: --chunks must be at least 1", file=sys.stderr)
         return 2
     from benchmarks.report import write_results
-    from benchmarks.run import run_beir, run_size
+    from benchmarks.run import run_beir, run_onnx_check, run_size
 
     result: dict[str, object] = {
         "command": "python -m benchmarks " + " ".join(sys.argv[1:] if argv is None else argv),
@@ -83,7 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     args.json.parent.mkdir(parents=True, exist_ok=True)
     if args.chunks is not None:
         result["size"] = run_size(args, result)
-    if args.beir is not None:
+    if args.beir is not None and args.onnx_check:
+        result["onnx"] = run_onnx_check(args)
+    elif args.beir is not None:
         result["beir"] = run_beir(args)
     result["load_average_end"] = [round(v, 2) for v in os.getloadavg()]
     args.json.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")

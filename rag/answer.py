@@ -8,6 +8,7 @@ import numpy as np
 
 from corpus.model import Article
 from index.embedder import Embedder
+from index.onnx_encoder import QueryEncoder
 from index.settings import Settings
 from index.store import IndexUnavailable, LoadedIndex
 from rag.context import contextual_query
@@ -21,7 +22,9 @@ class UnknownArticle(LookupError):
 
 
 class Answerer:
-    def __init__(self, index: LoadedIndex, embedder: Embedder, settings: Settings) -> None:
+    def __init__(
+        self, index: LoadedIndex, embedder: Embedder, settings: Settings, query_encoder: QueryEncoder | None = None
+    ) -> None:
         if index.manifest.model.dim != embedder.dim:
             raise IndexUnavailable(
                 f"index was built with {index.manifest.model.name} ({index.manifest.model.dim}-d) but the "
@@ -30,6 +33,8 @@ class Answerer:
         self.index = index
         self.settings = settings
         self.embedder = embedder
+        # Questions may be embedded by another runtime of the same model (index/onnx_encoder.py); passages never.
+        self.encode_queries: QueryEncoder = query_encoder or embedder.encode
         self.bm25 = Bm25Retriever(index.bm25)
         self.dense = DenseRetriever(index.dense, embedder)
 
@@ -68,7 +73,7 @@ class Answerer:
         expanded = contextual_query(question, article, history)
         if expanded is not None:
             queries.append(expanded)
-        vectors = self.embedder.encode(queries)
+        vectors = self.encode_queries(queries)
         rankings = [self._retrieve(q, v, mode, k * 2) for q, v in zip(queries, vectors, strict=True)]
         hits = rankings[0] if len(rankings) == 1 else _merge(rankings[0], rankings[1], self.settings.rrf_k)
         approved = [h for h in hits if self._is_served(h.row)][:k]
