@@ -44,7 +44,7 @@ def _machine(results: list[dict[str, Any]]) -> list[str]:
     for result in results:
         lines.append(
             f"- `{result['command']}` — started {result['started_utc']}, load average "
-            f"{result['load_average_start']} → {result['load_average_end']}"
+            f"{result['load_average_start']} → {result.get('load_average_end', 'unfinished run')}"
         )
     return [*lines, ""]
 

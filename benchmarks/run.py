@@ -200,7 +200,7 @@ def _in_process(
 
 
 def _http(args: argparse.Namespace, index_dir: Path, workers: int, questions: list[str]) -> dict[str, Any]:
-    log_path = args.json.with_suffix(f".server-{workers}.log")
+    log_path = args.work / f"server-{args.chunks}-{workers}.log"
     started = time.perf_counter()
     server = Server.start(index_dir, workers, log_path)
     out: dict[str, Any] = {"startup_s": round(time.perf_counter() - started, 1), "memory_after_start": server.memory()}

@@ -144,11 +144,15 @@ def http_load(url: str, queries: Sequence[str], mode: str, concurrency: int, req
                     return
                 body = {"question": queries[number % len(queries)], "mode": mode, "top_k": 5}
                 started = time.perf_counter()
-                response = client.post("/v1/ask", json=body)
+                try:
+                    failed = client.post("/v1/ask", json=body).status_code != 200
+                except httpx.HTTPError:
+                    failed = True  # counted, not timed: a lost request must not vanish from the figures
                 elapsed = time.perf_counter() - started
                 with lock:
-                    times.append(elapsed)
-                    errors += response.status_code != 200
+                    errors += failed
+                    if not failed:
+                        times.append(elapsed)
 
     barrier = threading.Barrier(concurrency + 1)
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
