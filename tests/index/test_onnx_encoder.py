@@ -39,7 +39,6 @@ def test_answerer_with_the_onnx_encoder_serves_approved_passages(
     assert configured_query_encoder(settings.model_copy(update={"query_encoder": "torch"})) is None
     answer = Answerer(sample_index, embedder, configured, encoder).ask(QUESTIONS[0], top_k=3)
     assert answer.answered and all(p.review_status == "approved" for p in answer.passages)
-    torch_answer = Answerer(
-        sample_index, embedder, settings
-    ).ask  # no encoder given: the torch model(QUESTIONS[0], top_k=3)
+    # No encoder given: the torch model embeds the question.
+    torch_answer = Answerer(sample_index, embedder, settings).ask(QUESTIONS[0], top_k=3)
     assert answer.passages[0].chunk_id == torch_answer.passages[0].chunk_id
