@@ -82,7 +82,7 @@ def _targets(sizes: dict[int, dict[str, Any]], beir: dict[str, Any] | None) -> l
         ours, theirs = _get(beir, "ndcg@10", "followup_hybrid"), _get(beir, "ndcg@10", "tutorial_stack")
         rows.append(
             (
-                "nDCG@10 medquad-beir dev: Followup vs tutorial",
+                f"nDCG@10 medquad-beir dev ({beir['queries']:,} queries): Followup vs tutorial",
                 "no lower",
                 f"{ours:.4f} vs {theirs:.4f}",
                 ours >= theirs,
@@ -285,7 +285,7 @@ def _workers(sizes: dict[int, dict[str, Any]]) -> list[str]:
             )
         lines.append("")
     if not found:
-        lines.append("Not compared yet (run with `--workers 1,2`).")
+        lines.append("No complete run with `--workers 1,2`; see the notes below for the figures measured.")
     return [*lines, ""]
 
 
