@@ -23,9 +23,11 @@ from api.security import check_startup, require_api_key
 from api.state import ServerState
 from api.telemetry import RequestTelemetry, route_templates
 from index.embedder import Embedder
+from index.onnx_encoder import configured_query_encoder
 from index.overrides import OverrideStore
 from index.settings import Settings
 from index.store import IndexUnavailable
+from index.threads import use_threads_per_query
 
 log = logging.getLogger("followup.api")
 
@@ -36,9 +38,10 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        use_threads_per_query(settings.query_threads)
         embedder = Embedder(settings.resolved_model_path(), settings.embed_batch_size)
         overrides = OverrideStore(settings.resolved_overrides_db())
-        state = ServerState(settings, embedder, overrides)
+        state = ServerState(settings, embedder, overrides, configured_query_encoder(settings))
         unhook = _reload_on_sighup(state)  # before loading: a HUP during start-up must not kill the process
         try:
             await run_in_threadpool(state.start)

@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass
 
 from index.embedder import Embedder
+from index.onnx_encoder import QueryEncoder
 from index.overrides import OverrideStore
 from index.settings import Settings
 from index.store import IndexUnavailable, LoadedIndex, load_index, load_newest_verified
@@ -26,10 +27,17 @@ class Reloaded:
 
 
 class ServerState:
-    def __init__(self, settings: Settings, embedder: Embedder, overrides: OverrideStore) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder,
+        overrides: OverrideStore,
+        query_encoder: QueryEncoder | None = None,
+    ) -> None:
         self.settings = settings
         self.embedder = embedder
         self.overrides = overrides
+        self.query_encoder = query_encoder
         self.answerer: Answerer | None = None
         self.not_ready_reason = "no index loaded yet"
         self._reloading = threading.Lock()  # one reload at a time; readers never take it
@@ -53,7 +61,7 @@ class ServerState:
             return Reloaded(self.answerer.index.version, previous)
 
     def _install(self, index: LoadedIndex) -> None:
-        answerer = Answerer(index, self.embedder, self.settings, self.overrides)
+        answerer = Answerer(index, self.embedder, self.settings, self.overrides, self.query_encoder)
         statuses = {article.id: article.status for article in index.articles.values()}
         included = self.overrides.mark_included(index.version, index.manifest.created_at, statuses)
         if included:

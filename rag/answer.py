@@ -8,6 +8,7 @@ import numpy as np
 
 from corpus.model import Article, ReviewStatus
 from index.embedder import Embedder
+from index.onnx_encoder import QueryEncoder
 from index.overrides import OverrideStore
 from index.settings import Settings
 from index.store import IndexUnavailable, LoadedIndex
@@ -25,7 +26,12 @@ class UnknownArticle(LookupError):
 
 class Answerer:
     def __init__(
-        self, index: LoadedIndex, embedder: Embedder, settings: Settings, overrides: OverrideStore | None = None
+        self,
+        index: LoadedIndex,
+        embedder: Embedder,
+        settings: Settings,
+        overrides: OverrideStore | None = None,
+        query_encoder: QueryEncoder | None = None,
     ) -> None:
         if index.manifest.model.dim != embedder.dim:
             raise IndexUnavailable(
@@ -35,11 +41,13 @@ class Answerer:
         self.index = index
         self.settings = settings
         self.embedder = embedder
+        # Questions may be embedded by another runtime of the same model (index/onnx_encoder.py); passages never.
+        self.encode_queries: QueryEncoder = query_encoder or embedder.encode
         self.bm25 = Bm25Retriever(index.bm25, index.bm25_rows)
         self.dense = DenseRetriever(index.dense, embedder)
         self.servable = Servable(index, overrides)
         self.related = (
-            RelatedFinder(index.article_index, embedder.encode, self.served_article, settings)
+            RelatedFinder(index.article_index, self.encode_queries, self.served_article, settings)
             if index.article_index is not None
             else None
         )
@@ -98,7 +106,7 @@ class Answerer:
         expanded = contextual_query(question, article, history)
         if expanded is not None:
             queries.append(expanded)
-        vectors = self.embedder.encode(queries)
+        vectors = self.encode_queries(queries)
         blocked = self.servable.blocked_rows()
         rankings = [self._retrieve(q, v, mode, k * 2, blocked) for q, v in zip(queries, vectors, strict=True)]
         hits = rankings[0] if len(rankings) == 1 else _merge(rankings[0], rankings[1], self.settings.rrf_k)

@@ -1,0 +1,12 @@
+"""An app factory for `uvicorn --factory api.asgi:app_from_env` (needed for `--workers N`): settings from env."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from api.app import create_app
+from index.settings import Settings
+
+
+def app_from_env() -> FastAPI:
+    return create_app(Settings())

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from index.embedder import Embedder
+from index.onnx_encoder import OnnxQueryEncoder, configured_query_encoder, packaged_onnx_path
+from index.settings import Settings
+from index.store import LoadedIndex
+from rag.answer import Answerer
+
+QUESTIONS = [
+    "What share of biologic-naive ankylosing spondylitis patients reached ASAS40 at week 14 on upadacitinib?",
+    "Which tests should I screen for before starting upadacitinib?",
+    "What are the symptoms of adult acute lymphoblastic leukemia?",
+    "IL-17",
+]
+
+
+@pytest.fixture(scope="module")
+def onnx(settings: Settings) -> OnnxQueryEncoder:
+    return OnnxQueryEncoder(packaged_onnx_path(), settings.resolved_model_path())
+
+
+def test_onnx_vectors_match_the_torch_model(onnx: OnnxQueryEncoder, embedder: Embedder) -> None:
+    ours, reference = onnx.encode(QUESTIONS), embedder.encode(QUESTIONS)
+    assert ours.shape == reference.shape == (len(QUESTIONS), 384)
+    assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+    assert ((ours * reference).sum(axis=1) > 0.99).all()
+    assert onnx.encode([]).shape == (0, 384)
+
+
+def test_answerer_with_the_onnx_encoder_serves_approved_passages(
+    sample_index: LoadedIndex, embedder: Embedder, settings: Settings
+) -> None:
+    configured = settings.model_copy(update={"query_encoder": "onnx-int8"})
+    encoder = configured_query_encoder(configured)
+    assert encoder is not None
+    assert configured_query_encoder(settings.model_copy(update={"query_encoder": "torch"})) is None
+    answer = Answerer(sample_index, embedder, configured, query_encoder=encoder).ask(QUESTIONS[0], top_k=3)
+    assert answer.answered and all(p.review_status == "approved" for p in answer.passages)
+    # No encoder given: the torch model embeds the question.
+    torch_answer = Answerer(sample_index, embedder, settings).ask(QUESTIONS[0], top_k=3)
+    assert answer.passages[0].chunk_id == torch_answer.passages[0].chunk_id
