@@ -144,7 +144,10 @@ def build_index(corpus: Path, index: Path) -> str:
 
 
 def _env(**extra: str) -> dict[str, str]:
-    return {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONPATH": str(REPO), **extra}
+    """The server's environment as `make serve` sets it (MALLOC_ARENA_MAX=2 unless the caller's differs)."""
+    serve_defaults = {"MALLOC_ARENA_MAX": "2"}
+    fixed = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONPATH": str(REPO)}
+    return {**serve_defaults, **os.environ, **fixed, **extra}
 
 
 def rss_mb(process: psutil.Process) -> float:
