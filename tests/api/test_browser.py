@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from rag.types import CAVEAT
-from tests.api.conftest import running_server
+from tests.api.servers import running_server
 from tests.conftest import REPO, SEED_ID
 
 pytestmark = pytest.mark.e2e
@@ -48,10 +48,11 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture(scope="module")
-def page_server(sample_index_dir: Path) -> Iterator[str]:
+def page_server(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A server that abstains when nothing approved is close (the floor is off by default)."""
-    with running_server(sample_index_dir, {"FOLLOWUP_ABSTAIN_BELOW": "0.35"}) as base:
-        yield base
+    log = tmp_path_factory.mktemp("page-server") / "server.log"
+    with running_server(sample_index_dir, log, {"FOLLOWUP_ABSTAIN_BELOW": "0.35"}) as running:
+        yield running.base
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from rag.types import CAVEAT
-from tests.api.conftest import free_port
+from tests.api.servers import free_port
 from tests.conftest import SEED_ID
 
 pytestmark = pytest.mark.e2e

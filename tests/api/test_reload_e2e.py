@@ -19,7 +19,7 @@ import pytest
 from index.builder import build_index
 from index.embedder import Embedder
 from index.settings import Settings
-from tests.api.test_e2e import free_port
+from tests.api.servers import free_port, running_server
 from tests.conftest import CORPUS, SEED_ID
 
 pytestmark = pytest.mark.e2e
@@ -30,28 +30,11 @@ ASAS40 = "What share of biologic-naive ankylosing spondylitis patients reached A
 
 
 @contextmanager
-def serve(index_dir: Path, **env: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    port = free_port()
-    command = [sys.executable, "-m", "api", "serve", "--port", str(port), "--index", str(index_dir)]
-    full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "FOLLOWUP_ADMIN_TOKEN": TOKEN, **env}
-    process = subprocess.Popen(command, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"server exited early:\n{process.stdout.read() if process.stdout else ''}")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server did not answer /healthz within 120 s"
-            time.sleep(0.25)
-        yield base, process
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+def serve(index_dir: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A real server with the admin endpoints on; its log beside the index."""
+    log = index_dir.parent / f"server-{time.monotonic_ns()}.log"
+    with running_server(index_dir, log, {"FOLLOWUP_ADMIN_TOKEN": TOKEN}) as server:
+        yield server.base, server.process
 
 
 @pytest.fixture
