@@ -11,21 +11,29 @@ from pathlib import Path
 
 from benchmarks.baselines import TutorialStack
 from eval.beir_eval import DEPTH, cached_index, default_variant
-from eval.datasets import load_beir
+from eval.datasets import BeirSet, load_beir
 from eval.metrics import score
 from eval.runner import QueryHits, Run, document_run
 from index.embedder import Embedder
 from index.settings import Settings
+from index.store import LoadedIndex
 from rag.retrievers import Bm25Retriever, DenseRetriever
+
+
+def beir_with_index(
+    folder: Path, split: str, settings: Settings, embedder: Embedder, cache_dir: Path, limit: int = 0
+) -> tuple[BeirSet, LoadedIndex]:
+    """A BEIR split (its first `limit` queries, if given) and the evaluation harness's cached index of it."""
+    data = load_beir(folder, split)
+    if limit:
+        data = data.limited(limit)
+    return data, cached_index(data, settings, embedder, cache_dir)
 
 
 def compare_on_beir(
     folder: Path, split: str, settings: Settings, embedder: Embedder, cache_dir: Path, limit: int = 0
 ) -> dict[str, object]:
-    data = load_beir(folder, split)
-    if limit:
-        data = data.limited(limit)
-    index = cached_index(data, settings, embedder, cache_dir)
+    data, index = beir_with_index(folder, split, settings, embedder, cache_dir, limit)
     ids = list(data.queries)
     texts = [data.queries[q] for q in ids]
     started = time.perf_counter()

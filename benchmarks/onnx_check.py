@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.beir_compare import beir_with_index
 from benchmarks.timing import load_average, summary, time_calls
-from eval.beir_eval import DEPTH, cached_index, default_variant
-from eval.datasets import load_beir
+from eval.beir_eval import DEPTH, default_variant
 from eval.metrics import score
 from eval.runner import QueryHits, document_run
 from index.embedder import Embedder
@@ -26,10 +26,7 @@ def _encode(encoder: QueryEncoder, texts: list[str], batch: int = 64) -> np.ndar
 def compare_encoders(
     folder: Path, split: str, settings: Settings, embedder: Embedder, cache_dir: Path, limit: int = 0
 ) -> dict[str, Any]:
-    data = load_beir(folder, split)
-    if limit:
-        data = data.limited(limit)
-    index = cached_index(data, settings, embedder, cache_dir)
+    data, index = beir_with_index(folder, split, settings, embedder, cache_dir, limit)
     onnx = OnnxQueryEncoder(packaged_onnx_path(), settings.resolved_model_path(), threads=settings.query_threads)
     ids = list(data.queries)
     texts = [data.queries[q] for q in ids]

@@ -22,7 +22,17 @@ from corpus.model import Article
 from index.bm25 import Bm25Index
 from index.dense import DenseIndex, choose_params
 from index.settings import Settings
-from index.store import ARTICLES, CHUNKS, DENSE, Bm25Params, Counts, Manifest, ModelInfo, write_generation
+from index.store import (
+    ARTICLES,
+    CHUNKS,
+    DENSE,
+    Bm25Params,
+    Counts,
+    Manifest,
+    ModelInfo,
+    new_generation_name,
+    write_generation,
+)
 
 NOISE = 0.02  # per dimension; ‖noise‖ ≈ 0.39 for 384-d, so a copy sits at cosine ≈ 0.93 from its original
 
@@ -114,19 +124,12 @@ def build(source: Source, scaled: Scaled, index_dir: Path, settings: Settings) -
     used = {c.article_id for c in scaled.chunks}
     articles = [a for a in source.articles if a.id in used]
     manifest = Manifest(
-        generation=f"gen-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%fZ}",
+        generation=new_generation_name(),
         created_at=dt.datetime.now(dt.UTC),
         corpus_dir=f"benchmark: {len(scaled.chunks)} chunks ({scaled.real} MedQuAD + copies with variation)",
         corpus_hash="benchmark",
         model=source.model,
-        bm25=Bm25Params(
-            method=settings.bm25_method,
-            k1=settings.bm25_k1,
-            b=settings.bm25_b,
-            header=settings.bm25_header,
-            stopwords=settings.bm25_stopwords,
-            stem=settings.bm25_stem,
-        ),
+        bm25=Bm25Params.from_settings(settings),
         counts=Counts(
             articles_found=len(articles),
             articles_indexed=len(articles),

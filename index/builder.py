@@ -152,14 +152,7 @@ def build_from_articles(
         model=ModelInfo(
             name=embedder.name, path=str(embedder.model_path), dim=embedder.dim, max_tokens=embedder.max_tokens
         ),
-        bm25=Bm25Params(
-            method=settings.bm25_method,
-            k1=settings.bm25_k1,
-            b=settings.bm25_b,
-            header=settings.bm25_header,
-            stopwords=settings.bm25_stopwords,
-            stem=settings.bm25_stem,
-        ),
+        bm25=Bm25Params.from_settings(settings),
         counts=Counts(
             articles_found=len(articles) + len(skipped),
             articles_indexed=len(articles),

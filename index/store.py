@@ -32,6 +32,7 @@ from index.article_index import ArticleIndex
 from index.bm25 import Bm25Index
 from index.dense import DenseIndex, DenseParams
 from index.faults import crash_point
+from index.settings import Settings
 from index.tokenize import StopwordSet
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,18 @@ class Bm25Params(BaseModel):
     header: str
     stopwords: StopwordSet
     stem: bool = True
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Bm25Params:
+        """What a build records of the BM25 settings, so a served index is queried as it was built."""
+        return cls(
+            method=settings.bm25_method,
+            k1=settings.bm25_k1,
+            b=settings.bm25_b,
+            header=settings.bm25_header,
+            stopwords=settings.bm25_stopwords,
+            stem=settings.bm25_stem,
+        )
 
 
 class Skipped(BaseModel):

@@ -52,17 +52,7 @@ def _status(article_id: str, state: StateDep, answerer: AnswererDep) -> StatusOu
         article_id=article_id,
         status=effective,
         corpus_status=answerer.index.articles[article_id].status,
-        served=effective.value == "approved",
+        served=answerer.is_servable(article_id),
         generation=answerer.index.version,
-        audit=[
-            AuditOut(
-                at=e.at,
-                who=e.who,
-                reason=e.reason,
-                old_status=e.old_status,
-                new_status=e.new_status,
-                generation=e.generation,
-            )
-            for e in state.overrides.audit(article_id)
-        ],
+        audit=[AuditOut.model_validate(e, from_attributes=True) for e in state.overrides.audit(article_id)],
     )
