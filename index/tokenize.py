@@ -9,20 +9,22 @@ from typing import Literal
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
-StopwordSet = Literal["english", "english_and_question_words"]
+StopwordSet = Literal["english", "english_and_scaffolding", "english_and_question_words"]
 
 # Keeps hyphenated and alphanumeric terms whole ("il-17", "covid-19") and single letters ("hepatitis b").
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-/][a-z0-9]+)*")
-# The scaffolding of a question ("which … should I …"), which passages rarely share with the question. Content
-# words a clinician might mean ("before", "after", "not", "first", "serious", "side") are deliberately absent.
-QUESTION_WORDS = frozenset(
-    (
-        "which what when where who whom whose how why should would could can do does did i we you my our your me us "
-        "has have had been being am any some"
-    ).split()
+# The scaffolding of a question ("which … should I …"): auxiliaries, pronouns and "which", which a question needs
+# and a claim shares only by chance ("patients should be told which …"). In a small corpus such words are rare
+# enough to carry a high IDF, so a chance match outranks the claim that answers. The wh-words that name the kind of
+# answer wanted ("how", "when", "why", "what causes") are not scaffolding, and "us" is left out for "US labelling".
+# Content words a clinician might mean ("before", "after", "not", "first", "serious", "side") are deliberately absent.
+SCAFFOLDING = frozenset(
+    "which should would could can do does did i we you my our your me has have had been being am any some".split()
 )
+QUESTION_WORDS = SCAFFOLDING | frozenset("what when where who whom whose how why us".split())
 STOPWORDS: dict[str, frozenset[str]] = {
     "english": frozenset(STOPWORDS_EN),
+    "english_and_scaffolding": frozenset(STOPWORDS_EN) | SCAFFOLDING,
     "english_and_question_words": frozenset(STOPWORDS_EN) | QUESTION_WORDS,
 }
 

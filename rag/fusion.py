@@ -4,6 +4,10 @@
 - Convex combination of normalised scores (Bruch, Gai & Ingber, "An Analysis of Fusion Functions for Hybrid
   Retrieval", TOIS 2023): w · norm(bm25) + (1 − w) · norm(dense), with min-max or z-score normalisation over
   each retriever's candidate list. A row one retriever did not return gets that list's lowest normalised score.
+- Theoretical min-max ("TM2C2" in Bruch et al.): the same convex combination, but each score is scaled between the
+  scoring function's own floor (0 for BM25, −1 for cosine) and the list's best. Unlike min-max or z-score, it keeps
+  how far apart the scores really are, so a retriever that cannot tell its candidates apart (all cosines within a
+  few hundredths) moves the fused order little instead of having that small spread stretched to full scale.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ class Fusion(StrEnum):
     RRF = "rrf"
     MINMAX = "minmax"
     ZSCORE = "zscore"
+    THEORETICAL_MINMAX = "theoretical_minmax"
 
     @classmethod
     def from_str(cls, value: str) -> Fusion:
@@ -76,12 +81,19 @@ def reciprocal_rank_fusion(bm25: list[Hit], dense: list[Hit], k: int = 60, bm25_
     return _ranked(parts, fused)
 
 
-def _normalise(hits: list[Hit], method: Fusion) -> tuple[dict[int, float], float]:
+# The lowest score each retriever's function can give: BM25 is a sum of non-negative terms; dense scores are cosines.
+_FLOOR = {"bm25": 0.0, "dense": -1.0}
+
+
+def _normalise(hits: list[Hit], method: Fusion, floor: float) -> tuple[dict[int, float], float]:
     """Normalised score per row, and the value given to rows this retriever did not return."""
     if not hits:
         return {}, 0.0
     scores = np.array([h.score for h in hits], dtype=np.float64)
-    if method is Fusion.MINMAX:
+    if method is Fusion.THEORETICAL_MINMAX:
+        spread = scores.max() - floor
+        normalised = (scores - floor) / spread if spread > 0 else np.zeros_like(scores)
+    elif method is Fusion.MINMAX:
         low, spread = scores.min(), scores.max() - scores.min()
         normalised = (scores - low) / spread if spread > 0 else np.ones_like(scores)
     else:
@@ -96,8 +108,8 @@ def convex_fusion(bm25: list[Hit], dense: list[Hit], bm25_weight: float, method:
     if method is Fusion.RRF:
         raise ValueError("convex fusion needs a score normalisation: minmax or zscore")
     parts = _collect(bm25, dense)
-    lexical, lexical_floor = _normalise(bm25, method)
-    semantic, semantic_floor = _normalise(dense, method)
+    lexical, lexical_floor = _normalise(bm25, method, _FLOOR["bm25"])
+    semantic, semantic_floor = _normalise(dense, method, _FLOOR["dense"])
     fused = {
         row: bm25_weight * lexical.get(row, lexical_floor) + (1 - bm25_weight) * semantic.get(row, semantic_floor)
         for row in parts

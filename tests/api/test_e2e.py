@@ -31,10 +31,10 @@ def test_asks_over_http(server: str) -> None:
     assert top["article_id"] == SEED_ID and "52%" in top["text"] and top["citations"] == [2]
 
 
-def test_screening_claim_is_found_over_http(server: str) -> None:
+def test_screening_claim_is_in_the_top_3_over_http(server: str) -> None:
     body = httpx.post(
         f"{server}/v1/ask",
-        json={"question": "Which tests should I screen for before starting upadacitinib?", "top_k": 10},
+        json={"question": "Which tests should I screen for before starting upadacitinib?", "top_k": 3},
         timeout=30,
     ).json()
     assert [6, 7] in [p["citations"] for p in body["passages"]]

@@ -28,7 +28,7 @@ def test_weighted_rrf_tilts_toward_the_heavier_retriever() -> None:
     assert [h.row for h in reciprocal_rank_fusion(bm25, dense, k=60, bm25_weight=0.2)] == [2, 1]
 
 
-@pytest.mark.parametrize("method", [Fusion.MINMAX, Fusion.ZSCORE])
+@pytest.mark.parametrize("method", [Fusion.MINMAX, Fusion.ZSCORE, Fusion.THEORETICAL_MINMAX])
 def test_convex_fusion_weights_normalised_scores(method: Fusion) -> None:
     bm25 = [Hit(1, 12.0), Hit(2, 6.0), Hit(3, 1.0)]
     dense = [Hit(3, 0.9), Hit(2, 0.5), Hit(4, 0.1)]
@@ -42,3 +42,14 @@ def test_convex_fusion_weights_normalised_scores(method: Fusion) -> None:
 def test_convex_fusion_rejects_bad_weight() -> None:
     with pytest.raises(ValueError, match="between 0 and 1"):
         convex_fusion([], [], bm25_weight=1.5, method=Fusion.ZSCORE)
+
+
+def test_theoretical_minmax_keeps_a_flat_ranking_flat() -> None:
+    # Dense cannot tell rows 2 and 3 apart (cosines 0.43 and 0.42); BM25 can. Min-max stretches the dense gap to
+    # the full scale and lets it win; scaling from the cosine floor of -1 keeps it a hundredth, so BM25 decides.
+    bm25 = [Hit(3, 8.0), Hit(2, 2.0)]
+    dense = [Hit(2, 0.43), Hit(3, 0.42)]
+    assert convex_fusion(bm25, dense, 0.3, Fusion.MINMAX)[0].row == 2
+    top = convex_fusion(bm25, dense, 0.3, Fusion.THEORETICAL_MINMAX)[0]
+    assert top.row == 3
+    assert top.fused == pytest.approx(0.3 * 1.0 + 0.7 * (0.42 + 1) / (0.43 + 1))
