@@ -44,7 +44,7 @@ def compare_on_beir(
     candidates = max(DEPTH * 3, settings.candidates)
     started = time.perf_counter()
     hits = {
-        qid: QueryHits(bm25.search(text, candidates), dense.search_vector(vector, candidates))
+        qid: QueryHits.searched(bm25.search(text, candidates), dense.search_vector(vector, candidates), candidates)
         for qid, text, vector in zip(ids, texts, vectors, strict=True)
     }
     ours_run = document_run(index, hits, "hybrid", default_variant(settings), DEPTH)

@@ -44,7 +44,7 @@ def compare_encoders(
     quality: dict[str, dict[str, float]] = {}
     for name, matrix in vectors.items():
         hits = {
-            qid: QueryHits(lexical[qid], dense.search_vector(vector, candidates))
+            qid: QueryHits.searched(lexical[qid], dense.search_vector(vector, candidates), candidates)
             for qid, vector in zip(ids, matrix, strict=True)
         }
         quality[name] = {

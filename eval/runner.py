@@ -27,6 +27,11 @@ class FusionVariant:
 class QueryHits:
     bm25: list[Hit]
     dense: list[Hit]
+    bm25_exhaustive: bool = False  # BM25 returned fewer hits than asked for: every row it matched
+
+    @classmethod
+    def searched(cls, bm25: list[Hit], dense: list[Hit], asked: int) -> QueryHits:
+        return cls(bm25, dense, bm25_exhaustive=len(bm25) < asked)
 
 
 def retrieve_all(
@@ -37,10 +42,12 @@ def retrieve_all(
     dense = DenseRetriever(index.dense, embedder)
     ids = list(queries)
     vectors = embedder.encode([queries[q] for q in ids], show_progress=progress)
-    return {
-        qid: QueryHits(bm25.search(queries[qid], candidates), dense.search_vector(vector, candidates))
-        for qid, vector in tqdm(zip(ids, vectors, strict=True), total=len(ids), desc="retrieve", disable=not progress)
-    }
+    hits: dict[str, QueryHits] = {}
+    for qid, vector in tqdm(zip(ids, vectors, strict=True), total=len(ids), desc="retrieve", disable=not progress):
+        hits[qid] = QueryHits.searched(
+            bm25.search(queries[qid], candidates), dense.search_vector(vector, candidates), candidates
+        )
+    return hits
 
 
 def fused_hits(hits: QueryHits, mode: str, variant: FusionVariant) -> list[FusedHit]:
@@ -48,7 +55,14 @@ def fused_hits(hits: QueryHits, mode: str, variant: FusionVariant) -> list[Fused
         return [FusedHit(row=h.row, fused=h.score) for h in hits.bm25]
     if mode == "dense":
         return [FusedHit(row=h.row, fused=h.score) for h in hits.dense]
-    return fuse(hits.bm25, hits.dense, variant.method, rrf_k=variant.rrf_k, bm25_weight=variant.bm25_weight)
+    return fuse(
+        hits.bm25,
+        hits.dense,
+        variant.method,
+        rrf_k=variant.rrf_k,
+        bm25_weight=variant.bm25_weight,
+        bm25_exhaustive=hits.bm25_exhaustive,
+    )
 
 
 def document_run(

@@ -83,12 +83,14 @@ class Answerer:
             hits = allowed(self.dense.search_vector(vector, k + extra), k)
             return [_single(h, rank, "dense") for rank, h in enumerate(hits, 1)]
         candidates = max(k, self.settings.candidates)
+        lexical = allowed(self.bm25.search(query, candidates + extra), candidates)
         return fuse(
-            allowed(self.bm25.search(query, candidates + extra), candidates),
+            lexical,
             allowed(self.dense.search_vector(vector, candidates + extra), candidates),
             Fusion(self.settings.fusion),
             rrf_k=self.settings.rrf_k,
             bm25_weight=self.settings.bm25_weight,
+            bm25_exhaustive=len(lexical) < candidates,  # BM25 matched fewer rows than asked for: it gave them all
         )[:k]
 
     def search(

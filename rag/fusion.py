@@ -85,31 +85,47 @@ def reciprocal_rank_fusion(bm25: list[Hit], dense: list[Hit], k: int = 60, bm25_
 _FLOOR = {"bm25": 0.0, "dense": -1.0}
 
 
-def _normalise(hits: list[Hit], method: Fusion, floor: float) -> tuple[dict[int, float], float]:
-    """Normalised score per row, and the value given to rows this retriever did not return."""
+def _normalise(hits: list[Hit], method: Fusion, floor: float, unmatched: int) -> tuple[dict[int, float], float]:
+    """Normalised score per row, and the value given to rows this retriever did not return.
+
+    `unmatched` candidates are known to have scored exactly the floor: a BM25 list that holds every row matching a
+    query term leaves the rest of the candidate pool at 0. They count among the scores, so a lone match stands out
+    as it would in a full list, and a row the list left out gets the floor. (Without them, one BM25 hit has no
+    spread and normalises to the value every unmatched row gets.) Otherwise a row the list left out was cut by the
+    list's length, and gets the list's lowest normalised score.
+    """
     if not hits:
         return {}, 0.0
     scores = np.array([h.score for h in hits], dtype=np.float64)
+    observed = np.concatenate([scores, np.full(unmatched, floor)])
+    values = np.append(scores, floor)  # the last one is what a left-out row gets when `unmatched` > 0
     if method is Fusion.THEORETICAL_MINMAX:
-        spread = scores.max() - floor
-        normalised = (scores - floor) / spread if spread > 0 else np.zeros_like(scores)
+        spread = observed.max() - floor
+        normalised = (values - floor) / spread if spread > 0 else np.zeros_like(values)
     elif method is Fusion.MINMAX:
-        low, spread = scores.min(), scores.max() - scores.min()
-        normalised = (scores - low) / spread if spread > 0 else np.ones_like(scores)
+        low, spread = observed.min(), observed.max() - observed.min()
+        normalised = (values - low) / spread if spread > 0 else np.ones_like(values)
     else:
-        std = scores.std()
-        normalised = (scores - scores.mean()) / std if std > 0 else np.zeros_like(scores)
-    return {h.row: float(v) for h, v in zip(hits, normalised, strict=True)}, float(normalised.min())
+        std = observed.std()
+        normalised = (values - observed.mean()) / std if std > 0 else np.zeros_like(values)
+    per_row = {h.row: float(v) for h, v in zip(hits, normalised[:-1], strict=True)}
+    return per_row, float(normalised[-1] if unmatched else normalised[:-1].min())
 
 
-def convex_fusion(bm25: list[Hit], dense: list[Hit], bm25_weight: float, method: Fusion) -> list[FusedHit]:
+def convex_fusion(
+    bm25: list[Hit], dense: list[Hit], bm25_weight: float, method: Fusion, *, bm25_exhaustive: bool = False
+) -> list[FusedHit]:
+    """`bm25_exhaustive`: BM25 returned every row that matches a query term (fewer hits than asked for); the rest
+    of the candidate pool (as many rows as dense returned) then counts as scoring 0."""
     if not 0.0 <= bm25_weight <= 1.0:
         raise ValueError(f"bm25 weight must be between 0 and 1, got {bm25_weight}")
     if method is Fusion.RRF:
         raise ValueError("convex fusion needs a score normalisation: minmax or zscore")
     parts = _collect(bm25, dense)
-    lexical, lexical_floor = _normalise(bm25, method, _FLOOR["bm25"])
-    semantic, semantic_floor = _normalise(dense, method, _FLOOR["dense"])
+    unmatched = max(len(dense) - len(bm25), 1) if bm25_exhaustive else 0
+    lexical, lexical_floor = _normalise(bm25, method, _FLOOR["bm25"], unmatched)
+    # Every row has a cosine, so no dense candidate is known to sit at the floor (a short list is the whole corpus).
+    semantic, semantic_floor = _normalise(dense, method, _FLOOR["dense"], unmatched=0)
     fused = {
         row: bm25_weight * lexical.get(row, lexical_floor) + (1 - bm25_weight) * semantic.get(row, semantic_floor)
         for row in parts
@@ -118,8 +134,14 @@ def convex_fusion(bm25: list[Hit], dense: list[Hit], bm25_weight: float, method:
 
 
 def fuse(
-    bm25: list[Hit], dense: list[Hit], method: Fusion, *, rrf_k: int = 60, bm25_weight: float = 0.5
+    bm25: list[Hit],
+    dense: list[Hit],
+    method: Fusion,
+    *,
+    rrf_k: int = 60,
+    bm25_weight: float = 0.5,
+    bm25_exhaustive: bool = False,
 ) -> list[FusedHit]:
     if method is Fusion.RRF:
         return reciprocal_rank_fusion(bm25, dense, rrf_k, bm25_weight)
-    return convex_fusion(bm25, dense, bm25_weight, method)
+    return convex_fusion(bm25, dense, bm25_weight, method, bm25_exhaustive=bm25_exhaustive)

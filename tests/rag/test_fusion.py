@@ -53,3 +53,15 @@ def test_theoretical_minmax_keeps_a_flat_ranking_flat() -> None:
     top = convex_fusion(bm25, dense, 0.3, Fusion.THEORETICAL_MINMAX)[0]
     assert top.row == 3
     assert top.fused == pytest.approx(0.3 * 1.0 + 0.7 * (0.42 + 1) / (0.43 + 1))
+
+
+@pytest.mark.parametrize("method", [Fusion.MINMAX, Fusion.ZSCORE, Fusion.THEORETICAL_MINMAX])
+def test_a_lone_bm25_match_counts_when_bm25_returned_every_match(method: Fusion) -> None:
+    dense = [Hit(row, 0.30 - 0.005 * row) for row in range(20)]  # row 5 is 6th by cosine
+    lone = [Hit(5, 3.2)]  # one chunk holds the rare query term
+    # A list cut at its length says nothing of the rows it left out, and one score has no spread: dense decides.
+    assert convex_fusion(lone, dense, 0.3, method)[0].row == 0
+    # A list shorter than asked for holds every match: the other candidates scored 0, so the match stands out.
+    fused = convex_fusion(lone, dense, 0.3, method, bm25_exhaustive=True)
+    assert fused[0].row == 5
+    assert len({h.fused for h in fused[1:]}) == len(fused) - 1  # the unmatched rows keep their dense order
