@@ -120,7 +120,7 @@ def convex_fusion(
     if not 0.0 <= bm25_weight <= 1.0:
         raise ValueError(f"bm25 weight must be between 0 and 1, got {bm25_weight}")
     if method is Fusion.RRF:
-        raise ValueError("convex fusion needs a score normalisation: minmax or zscore")
+        raise ValueError("convex fusion needs a score normalisation: minmax, zscore or theoretical_minmax")
     parts = _collect(bm25, dense)
     unmatched = max(len(dense) - len(bm25), 1) if bm25_exhaustive else 0
     lexical, lexical_floor = _normalise(bm25, method, _FLOOR["bm25"], unmatched)
