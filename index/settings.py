@@ -41,8 +41,8 @@ class Settings(BaseSettings):
     )
     bm25_stopwords: StopwordSet = Field(
         default="english_and_scaffolding",
-        description="Lucene's English stop words, plus question scaffolding (which, should, I, …: index/tokenize.py), "
-        "plus the wh-words.",
+        description="BM25 stop words (index/tokenize.py): english (Lucene's list), english_and_scaffolding (also "
+        "which, should, I, does, …) or english_and_question_words (also what, how, when, …).",
     )
     bm25_stem: bool = Field(default=True, description="Snowball-stem BM25 terms (English).")
     embed_batch_size: int = Field(default=64, ge=1)
