@@ -92,8 +92,9 @@ def build_command(
     strict: Annotated[bool, typer.Option(help="Fail on any invalid article instead of skipping it.")] = False,
 ) -> None:
     """Index the articles of a corpus into a new index generation (only approved ones are ever served)."""
-    from index.builder import StrictBuildError, build_index
+    from index.builder import StrictBuildError
     from index.embedder import Embedder
+    from rag.building import build_index
 
     settings = _settings()
     corpus_dir = corpus or settings.corpus_dir
@@ -168,12 +169,15 @@ def ask_command(
     index: Annotated[Path | None, typer.Option(help="Index folder (default: FOLLOWUP_INDEX_DIR).")] = None,
     top_k: Annotated[int, typer.Option(min=1, max=50)] = 5,
     mode: Annotated[str, typer.Option(help="hybrid, bm25 or dense")] = "hybrid",
+    article_id: Annotated[str | None, typer.Option(help="The approved article being read.")] = None,
+    history: Annotated[list[str] | None, typer.Option(help="An earlier question (repeat for more).")] = None,
 ) -> None:
     """Answer one question from the index and print the answer as JSON."""
+    from eval.runner import served_answerer
     from index.embedder import Embedder
     from index.overrides import OverrideStore
     from index.store import load_index
-    from rag.answer import Answerer
+    from rag.answer import UnknownArticle
     from rag.types import Mode
 
     settings = _settings()
@@ -181,13 +185,17 @@ def ask_command(
         settings = settings.model_copy(update={"index_dir": index})
     try:
         overrides_db = settings.resolved_overrides_db()
-        answerer = Answerer(
+        answerer = served_answerer(
             load_index(settings.index_dir),
-            Embedder(settings.resolved_model_path(), settings.embed_batch_size),
             settings,
+            Embedder(settings.resolved_model_path(), settings.embed_batch_size),
             OverrideStore(overrides_db) if overrides_db.is_file() else None,  # as the server would serve it
         )
-        answer = answerer.ask(question, top_k=top_k, mode=Mode.from_str(mode))
+        answer = answerer.ask(
+            question, article_id=article_id, history=history or [], top_k=top_k, mode=Mode.from_str(mode)
+        )
+    except UnknownArticle:
+        raise _fail(f"article_id {article_id!r} is not an approved article of the index") from None
     except KNOWN_ERRORS as exc:
         raise _fail(str(exc)) from None
     typer.echo(json.dumps(answer.model_dump(mode="json"), indent=2, ensure_ascii=False))
@@ -216,8 +224,8 @@ def eval_command(
     from eval.gold_eval import abstention_table, cached_corpus_index, evaluate_gold
     from eval.http_runner import ServerError, evaluate_over_http
     from eval.report import format_table, write_outputs
+    from eval.runner import served_answerer
     from index.embedder import Embedder
-    from rag.answer import Answerer
 
     settings = _settings()
     chosen = [m.strip() for m in modes.split(",") if m.strip()]
@@ -244,9 +252,10 @@ def eval_command(
             assert gold is not None
             questions = load_gold(gold)[:limit]
             index = cached_corpus_index(corpus or settings.corpus_dir, settings, embedder, cache_dir)
-            result, runs, qrels = evaluate_gold(gold, questions, chosen, Answerer(index, embedder, settings))
-            floors = [round(0.05 * i, 2) for i in range(2, 13)]
-            typer.echo("\n".join(abstention_table(questions, runs.similarity, floors)) + "\n")
+            answerer = served_answerer(index, settings, embedder)
+            result, runs, qrels = evaluate_gold(gold, questions, chosen, answerer)
+            served_mode = "hybrid" if "hybrid" in runs.ranked else chosen[-1]
+            typer.echo("\n".join(abstention_table(questions, runs.ranked[served_mode])) + "\n")
     except (DatasetError, ServerError, *KNOWN_ERRORS) as exc:
         raise _fail(str(exc)) from None
     _print_result(format_table(result), write_outputs(result, qrels, json_out, plot))

@@ -1,8 +1,10 @@
 """Is the int8 ONNX query encoder worth it? Its single-question latency against the torch model's, how close its
-vectors are, and hybrid/dense nDCG@10 on a BEIR set with each (passages stay embedded by the torch model)."""
+vectors are, and hybrid/dense nDCG@10 on a BEIR set through the served pipeline with each (passages stay
+embedded by the torch model)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,53 +12,49 @@ import numpy as np
 
 from benchmarks.beir_compare import beir_with_index
 from benchmarks.timing import load_average, summary, time_calls
-from eval.beir_eval import DEPTH, default_variant
+from eval.beir_eval import DEPTH, beir_questions
 from eval.metrics import score
-from eval.runner import QueryHits, document_run
+from eval.runner import document_run, rank_all, served_answerer
 from index.embedder import Embedder
-from index.onnx_encoder import OnnxQueryEncoder, QueryEncoder, packaged_onnx_path
 from index.settings import Settings
-from rag.retrievers import Bm25Retriever, DenseRetriever
+from rag.answer import Answerer
+from rag.types import Mode
+
+ENCODERS = {"torch": "torch", "onnx_int8": "onnx-int8"}
 
 
-def _encode(encoder: QueryEncoder, texts: list[str], batch: int = 64) -> np.ndarray:
-    return np.vstack([encoder(texts[start : start + batch]) for start in range(0, len(texts), batch)])
+def _encoder(answerer: Answerer) -> Callable[[str], object]:
+    return lambda question: answerer.encode_queries([question])
 
 
 def compare_encoders(
     folder: Path, split: str, settings: Settings, embedder: Embedder, cache_dir: Path, limit: int = 0
 ) -> dict[str, Any]:
     data, index = beir_with_index(folder, split, settings, embedder, cache_dir, limit)
-    onnx = OnnxQueryEncoder(packaged_onnx_path(), settings.resolved_model_path(), threads=settings.query_threads)
-    ids = list(data.queries)
-    texts = [data.queries[q] for q in ids]
-    sample = texts[:200]
-    latency = {
-        "torch": summary(time_calls(lambda q: embedder.encode([q]), sample)),
-        "onnx_int8": summary(time_calls(lambda q: onnx.encode([q]), sample)),
+    answerers = {
+        name: served_answerer(index, settings.model_copy(update={"query_encoder": value}), embedder)
+        for name, value in ENCODERS.items()
     }
-    latency["load_average"] = load_average()  # type: ignore[assignment]
-    vectors = {"torch": _encode(embedder.encode, texts), "onnx_int8": _encode(onnx.encode, texts)}
+    questions = beir_questions(data)
+    sample = [q.question for q in questions[:200]]
+    latency: dict[str, Any] = {name: summary(time_calls(_encoder(a), sample)) for name, a in answerers.items()}
+    latency["load_average"] = load_average()
+    texts = [q.question for q in questions]
+    vectors = {name: np.vstack([a.encode_queries([t]) for t in texts]) for name, a in answerers.items()}
     cosine = (vectors["torch"] * vectors["onnx_int8"]).sum(axis=1)
-    bm25, dense = Bm25Retriever(index.bm25), DenseRetriever(index.dense, embedder)
-    candidates = max(DEPTH * 3, settings.candidates)
-    lexical = {qid: bm25.search(text, candidates) for qid, text in zip(ids, texts, strict=True)}
-    quality: dict[str, dict[str, float]] = {}
-    for name, matrix in vectors.items():
-        hits = {
-            qid: QueryHits.searched(lexical[qid], dense.search_vector(vector, candidates), candidates)
-            for qid, vector in zip(ids, matrix, strict=True)
+    quality = {
+        name: {
+            mode.value: score(data.qrels, document_run(answerer, rank_all(answerer, questions, mode), DEPTH))["ndcg@10"]
+            for mode in (Mode.HYBRID, Mode.DENSE)
         }
-        quality[name] = {
-            mode: score(data.qrels, document_run(index, hits, mode, default_variant(settings), DEPTH))["ndcg@10"]
-            for mode in ("hybrid", "dense")
-        }
+        for name, answerer in answerers.items()
+    }
     delta = quality["onnx_int8"]["hybrid"] - quality["torch"]["hybrid"]
     faster = latency["onnx_int8"]["p50_ms"] < latency["torch"]["p50_ms"]
     return {
         "dataset": data.name,
         "split": split,
-        "queries": len(ids),
+        "queries": len(questions),
         "single_question_latency": latency,
         "cosine_to_torch": {"min": float(cosine.min()), "mean": float(cosine.mean())},
         "ndcg@10": quality,

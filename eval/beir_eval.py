@@ -1,4 +1,5 @@
-"""`followup eval --beir`: index a BEIR corpus (cached), run its queries per mode, score documents with ranx."""
+"""`followup eval --beir`: index a BEIR corpus (cached), rank its queries through the served pipeline per mode,
+score documents (a document ranks as its best passage) with ranx."""
 
 from __future__ import annotations
 
@@ -8,17 +9,18 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from eval.datasets import BeirSet
+from eval.datasets import BeirSet, GoldQuestion
 from eval.metrics import score
-from eval.runner import FusionVariant, Run, document_run, retrieve_all
-from index.builder import build_from_articles
+from eval.runner import Run, answered_share, document_run, rank_all, served_answerer
 from index.embedder import Embedder
 from index.settings import Settings
 from index.store import IndexUnavailable, LoadedIndex, load_index
-from rag.fusion import Fusion
+from rag.answerability import AnswerabilityModel
+from rag.building import build_from_articles
+from rag.types import Mode
 
 log = logging.getLogger(__name__)
-MODES = ("bm25", "dense", "hybrid")
+MODES = tuple(m.value for m in Mode)
 DEPTH = 100
 
 
@@ -49,9 +51,12 @@ def index_cache_key(data: BeirSet, settings: Settings) -> str:
 def cached_index(data: BeirSet, settings: Settings, embedder: Embedder, cache_dir: Path) -> LoadedIndex:
     index_dir = cache_dir / f"{data.name}-{index_cache_key(data, settings)}"
     try:
-        return load_index(index_dir)
+        index = load_index(index_dir)
+        if AnswerabilityModel.load(index.directory) is not None:
+            return index
     except IndexUnavailable:
-        log.info("indexing %d documents of %s into %s", len(data.corpus), data.name, index_dir)
+        pass
+    log.info("indexing %d documents of %s into %s", len(data.corpus), data.name, index_dir)
     build_from_articles(
         data.articles(),
         index_dir,
@@ -64,10 +69,8 @@ def cached_index(data: BeirSet, settings: Settings, embedder: Embedder, cache_di
     return load_index(index_dir)
 
 
-def default_variant(settings: Settings) -> FusionVariant:
-    return FusionVariant(
-        settings.fusion, Fusion(settings.fusion), rrf_k=settings.rrf_k, bm25_weight=settings.bm25_weight
-    )
+def beir_questions(data: BeirSet) -> list[GoldQuestion]:
+    return [GoldQuestion(id=q, question=text, relevant=list(data.qrels[q])) for q, text in data.queries.items()]
 
 
 def evaluate_beir(
@@ -79,13 +82,17 @@ def evaluate_beir(
     cache_dir: Path,
     progress: bool = True,
 ) -> EvalResult:
+    """nDCG etc. of each mode's ranking, and the share of queries the served answer would answer (all BEIR
+    queries have an answer in the corpus)."""
     started = time.perf_counter()
-    index = cached_index(data, settings, embedder, cache_dir)
-    # Enough passages that `DEPTH` distinct documents remain after taking each document's best passage.
-    hits = retrieve_all(index, embedder, data.queries, max(DEPTH * 3, settings.candidates), progress=progress)
-    variant = default_variant(settings)
-    runs = {mode: document_run(index, hits, mode, variant, DEPTH) for mode in modes}
-    results = {mode: score(data.qrels, run) for mode, run in runs.items()}
+    answerer = served_answerer(cached_index(data, settings, embedder, cache_dir), settings, embedder)
+    questions = beir_questions(data)
+    runs: dict[str, Run] = {}
+    results: dict[str, dict[str, float]] = {}
+    for mode in modes:
+        ranked = rank_all(answerer, questions, Mode(mode), progress=progress)
+        runs[mode] = document_run(answerer, ranked, DEPTH)
+        results[mode] = score(data.qrels, runs[mode]) | {"answered": answered_share(ranked)}
     return EvalResult(data.name, split, len(data.queries), results, time.perf_counter() - started, runs)
 
 

@@ -6,9 +6,10 @@ import csv
 import datetime as dt
 import hashlib
 import json
+from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from corpus.model import Article, Block, ReviewStatus
 
@@ -20,6 +21,21 @@ class DatasetError(ValueError):
     """A gold set that cannot be read; the message names the file and the problem."""
 
 
+class Scope(StrEnum):
+    """Why a question has no approved answer: it is about something else entirely, or it is a near miss (a drug,
+    indication or population next to what the corpus covers), which is much harder to decline."""
+
+    OFF_TOPIC = "off_topic"
+    NEAR_MISS = "near_miss"
+
+
+class GoldSplit(StrEnum):
+    """Settings are chosen on `tune` questions only; `report` figures come from questions that chose nothing."""
+
+    TUNE = "tune"
+    REPORT = "report"
+
+
 class GoldQuestion(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -29,6 +45,16 @@ class GoldQuestion(BaseModel):
     history: list[str] = Field(default_factory=list)
     relevant: list[str] = Field(default_factory=list)
     answerable: bool = True
+    scope: Scope | None = None  # set exactly when the question is not answerable
+    split: GoldSplit = GoldSplit.TUNE
+
+    @model_validator(mode="after")
+    def _scope_matches_answerable(self) -> GoldQuestion:
+        if self.answerable == (self.scope is not None):
+            raise ValueError("scope is given exactly for questions that are not answerable")
+        if self.answerable and not self.relevant:
+            raise ValueError("an answerable question names its relevant chunks or articles")
+        return self
 
 
 class BeirSet(BaseModel):

@@ -1,5 +1,5 @@
-"""`followup eval --gold`: our own gold questions over an index of our corpus, through the real answerer
-(context and approval filter included)."""
+"""`followup eval --gold`: our own gold questions over an index of our corpus, through the served pipeline
+(context, the open article, approval filter and abstention included), scored as the page shows them."""
 
 from __future__ import annotations
 
@@ -9,24 +9,29 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eval.beir_eval import EvalResult
-from eval.datasets import GoldQuestion
+from eval.datasets import GoldQuestion, GoldSplit, Scope
 from eval.metrics import score
-from eval.runner import Run
-from index.builder import build_index, corpus_hash
+from eval.runner import Run, passage_run, rank_all
+from index.builder import corpus_hash
 from index.embedder import Embedder
 from index.settings import Settings
 from index.store import IndexUnavailable, LoadedIndex, load_index
-from rag.answer import Answerer
+from rag.answer import Answerer, Ranked
+from rag.answerability import AnswerabilityModel
+from rag.building import build_index
 from rag.types import Mode
 
 DEPTH = 100
+PAGE_TOP_K = 3  # what the article page asks for
 
 
 def cached_corpus_index(corpus_dir: Path, settings: Settings, embedder: Embedder, cache_dir: Path) -> LoadedIndex:
     key = hashlib.sha256(f"{corpus_hash(corpus_dir)}\n{settings.index_fingerprint()}".encode())
     index_dir = cache_dir / f"corpus-{key.hexdigest()[:16]}"
     try:
-        return load_index(index_dir)
+        index = load_index(index_dir)
+        if AnswerabilityModel.load(index.directory) is not None:
+            return index
     except IndexUnavailable:
         pass
     build_index(corpus_dir, index_dir, settings, embedder, embedding_cache=cache_dir / "embeddings.sqlite")
@@ -48,54 +53,61 @@ def gold_qrels(questions: list[GoldQuestion], index: LoadedIndex) -> dict[str, d
 
 @dataclass
 class GoldRuns:
-    runs: dict[str, Run]  # mode → run (context used)
-    without_context: Run  # hybrid, context ignored
-    similarity: dict[str, float]  # hybrid, question id → best cosine of a served passage
+    ranked: dict[str, dict[str, Ranked]]  # mode → question id → ranking
+    runs: dict[str, Run]  # mode → passages as served (a declined question lists nothing)
 
 
 def run_gold(answerer: Answerer, questions: list[GoldQuestion], modes: list[str]) -> GoldRuns:
-    runs: dict[str, Run] = {}
-    similarity: dict[str, float] = {}
-    for mode in modes:
-        run: Run = {}
-        for q in questions:
-            hits, best = answerer.search(
-                q.question, article_id=q.article_id, history=q.history, mode=Mode(mode), k=DEPTH
-            )
-            run[q.id] = {answerer.index.chunks[h.row].chunk_id: h.fused for h in hits}
-            if mode == "hybrid":
-                similarity[q.id] = best
-        runs[mode] = run
-    bare: Run = {}
-    for q in questions:
-        hits, _ = answerer.search(q.question, mode=Mode.HYBRID, k=DEPTH)
-        bare[q.id] = {answerer.index.chunks[h.row].chunk_id: h.fused for h in hits}
-    return GoldRuns(runs, bare, similarity)
+    ranked = {mode: rank_all(answerer, questions, Mode(mode)) for mode in modes}
+    runs = {mode: passage_run(answerer, ranked[mode], DEPTH, as_served=True) for mode in modes}
+    return GoldRuns(ranked, runs)
+
+
+def _groups(questions: list[GoldQuestion]) -> dict[str, set[str]]:
+    answerable = {q.id for q in questions if q.answerable}
+    with_article = {q.id for q in questions if q.answerable and q.article_id}
+    return {
+        "all answerable": answerable,
+        "follow-ups with article_id": with_article,
+        "standalone (no article_id)": answerable - with_article,
+    }
 
 
 def evaluate_gold(
     path: Path, questions: list[GoldQuestion], modes: list[str], answerer: Answerer
 ) -> tuple[EvalResult, GoldRuns, dict[str, dict[str, int]]]:
+    """Per mode, per split (tune / report) and per group: nDCG@10 etc. of the passages as served, hit@3 being
+    the page's `top_k = 3`, and the share answered; for out-of-scope questions the share declined."""
     started = time.perf_counter()
     qrels = gold_qrels(questions, answerer.index)
     gold = run_gold(answerer, questions, modes)
-    results = {mode: score(qrels, {q: run[q] for q in qrels}) for mode, run in gold.runs.items()}
-    follow_ups = {q.id for q in questions if q.answerable and (q.article_id or q.history)}
-    if follow_ups and "hybrid" in gold.runs:
-        subset = {q: qrels[q] for q in follow_ups}
-        results["hybrid follow-ups, with context"] = score(subset, {q: gold.runs["hybrid"][q] for q in subset})
-        results["hybrid follow-ups, without context"] = score(subset, {q: gold.without_context[q] for q in subset})
-    result = EvalResult(path.stem, "gold", len(qrels), results, time.perf_counter() - started, gold.runs)
-    return result, gold, qrels
+    results: dict[str, dict[str, float]] = {}
+    for mode in modes:
+        for split in GoldSplit:
+            part = [q for q in questions if q.split is split]
+            for group, ids in _groups(part).items():
+                subset = {q: qrels[q] for q in ids}
+                row = score(subset, {q: gold.runs[mode][q] for q in subset})
+                row["answered"] = _share(gold.ranked[mode], ids, answered=True)
+                results[f"{mode} · {split.value} · {group}"] = row
+    return EvalResult(path.stem, "gold", len(qrels), results, time.perf_counter() - started, gold.runs), gold, qrels
 
 
-def abstention_table(questions: list[GoldQuestion], similarity: dict[str, float], floors: list[float]) -> list[str]:
-    """Share of out-of-scope questions abstained and of answerable ones still answered, per floor."""
-    answerable = [q.id for q in questions if q.answerable]
-    out_of_scope = [q.id for q in questions if not q.answerable]
-    lines = ["| floor | out-of-scope abstained | answerable answered |", "|---|---|---|"]
-    for floor in floors:
-        abstained = sum(similarity[q] < floor for q in out_of_scope) / max(len(out_of_scope), 1)
-        answered = sum(similarity[q] >= floor for q in answerable) / max(len(answerable), 1)
-        lines.append(f"| {floor:.2f} | {abstained:.1%} | {answered:.1%} |")
+def _share(ranked: dict[str, Ranked], ids: set[str], answered: bool) -> float:
+    return sum(ranked[q].answered == answered for q in ids) / len(ids) if ids else float("nan")
+
+
+def abstention_table(questions: list[GoldQuestion], ranked: dict[str, Ranked]) -> list[str]:
+    """Share declined of each kind of out-of-scope question, and answered of answerable ones, per split."""
+    lines = ["| split | answerable answered | off-topic declined | near-miss declined |", "|---|---|---|---|"]
+    for split in GoldSplit:
+        part = [q for q in questions if q.split is split]
+        answerable = {q.id for q in part if q.answerable}
+        off_topic = {q.id for q in part if q.scope is Scope.OFF_TOPIC}
+        near_miss = {q.id for q in part if q.scope is Scope.NEAR_MISS}
+        lines.append(
+            f"| {split.value} | {_share(ranked, answerable, True):.1%} ({len(answerable)}) | "
+            f"{_share(ranked, off_topic, False):.1%} ({len(off_topic)}) | "
+            f"{_share(ranked, near_miss, False):.1%} ({len(near_miss)}) |"
+        )
     return lines

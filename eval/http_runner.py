@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from eval.beir_eval import EvalResult
+from eval.beir_eval import EvalResult, beir_questions
 from eval.datasets import GoldQuestion, load_beir, load_gold
 from eval.metrics import score
 from eval.runner import Run
@@ -55,7 +55,7 @@ def evaluate_over_http(
         data = load_beir(beir, split)
         if limit is not None:
             data = data.limited(limit)
-        questions = [GoldQuestion(id=q, question=text) for q, text in data.queries.items()]
+        questions = beir_questions(data)
         qrels, name, split_name = data.qrels, data.name, split
     elif gold is not None:
         questions = [q for q in load_gold(gold)[:limit] if q.answerable]

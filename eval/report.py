@@ -11,7 +11,7 @@ from eval.metrics import METRICS, recall_curve
 
 def format_table(result: EvalResult) -> str:
     header = f"{result.dataset} · split {result.split} · {result.queries} queries · {result.seconds:.0f}s"
-    columns = list(METRICS)
+    columns = [*METRICS, "answered"]
     lines = [header, "| mode | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
     for mode, values in result.results.items():
         lines.append(f"| {mode} | " + " | ".join(f"{values[c]:.4f}" for c in columns) + " |")

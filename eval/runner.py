@@ -1,82 +1,76 @@
-"""Runs every query through the retrievers once, then ranks documents per mode (and per fusion variant)."""
+"""Questions through the served pipeline: every evaluation ranks with `Answerer.search`, the query encoder the
+server uses and the same approval filter, then cuts the ranking exactly as the API does."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 
+import numpy as np
 from tqdm import tqdm
 
+from eval.datasets import GoldQuestion
 from index.embedder import Embedder
+from index.onnx_encoder import configured_query_encoder
+from index.overrides import OverrideStore
+from index.settings import Settings
 from index.store import LoadedIndex
-from rag.fusion import Fusion, fuse
-from rag.retrievers import Bm25Retriever, DenseRetriever
-from rag.types import FusedHit, Hit
+from rag.answer import Answerer, Ranked
+from rag.types import Mode
 
 Run = dict[str, dict[str, float]]  # query id → document (or chunk) id → score
+BATCH = 64
 
 
-@dataclass(frozen=True)
-class FusionVariant:
-    name: str
-    method: Fusion
-    rrf_k: int = 60
-    bm25_weight: float = 0.5
+def served_answerer(
+    index: LoadedIndex, settings: Settings, embedder: Embedder, overrides: OverrideStore | None = None
+) -> Answerer:
+    """The answerer as `followup serve` builds it (same query encoder)."""
+    return Answerer(index, embedder, settings, overrides, configured_query_encoder(settings))
 
 
-@dataclass
-class QueryHits:
-    bm25: list[Hit]
-    dense: list[Hit]
-    bm25_exhaustive: bool = False  # BM25 returned fewer hits than asked for: every row it matched
-
-    @classmethod
-    def searched(cls, bm25: list[Hit], dense: list[Hit], asked: int) -> QueryHits:
-        return cls(bm25, dense, bm25_exhaustive=len(bm25) < asked)
-
-
-def retrieve_all(
-    index: LoadedIndex, embedder: Embedder, queries: dict[str, str], candidates: int, progress: bool = True
-) -> dict[str, QueryHits]:
-    """Chunk hits of both retrievers for every query; queries are embedded in batches."""
-    bm25 = Bm25Retriever(index.bm25, index.bm25_rows)
-    dense = DenseRetriever(index.dense, embedder)
-    ids = list(queries)
-    vectors = embedder.encode([queries[q] for q in ids], show_progress=progress)
-    hits: dict[str, QueryHits] = {}
-    for qid, vector in tqdm(zip(ids, vectors, strict=True), total=len(ids), desc="retrieve", disable=not progress):
-        hits[qid] = QueryHits.searched(
-            bm25.search(queries[qid], candidates), dense.search_vector(vector, candidates), candidates
-        )
-    return hits
-
-
-def fused_hits(hits: QueryHits, mode: str, variant: FusionVariant) -> list[FusedHit]:
-    if mode == "bm25":
-        return [FusedHit(row=h.row, fused=h.score) for h in hits.bm25]
-    if mode == "dense":
-        return [FusedHit(row=h.row, fused=h.score) for h in hits.dense]
-    return fuse(
-        hits.bm25,
-        hits.dense,
-        variant.method,
-        rrf_k=variant.rrf_k,
-        bm25_weight=variant.bm25_weight,
-        bm25_exhaustive=hits.bm25_exhaustive,
+def rank_all(
+    answerer: Answerer, questions: Sequence[GoldQuestion], mode: Mode, progress: bool = False
+) -> dict[str, Ranked]:
+    """Each question's whole ranking; plain questions are embedded in batches (the contextual ones one by one)."""
+    texts = [q.question for q in questions]
+    vectors = (
+        np.vstack([answerer.encode_queries(texts[i : i + BATCH]) for i in range(0, len(texts), BATCH)])
+        if texts
+        else np.zeros((0, 1), dtype=np.float32)
     )
+    return {
+        q.id: answerer.search(q.question, article_id=q.article_id, history=q.history, mode=mode, vector=vector)
+        for q, vector in tqdm(zip(questions, vectors, strict=True), total=len(questions), disable=not progress)
+    }
 
 
-def document_run(
-    index: LoadedIndex, all_hits: dict[str, QueryHits], mode: str, variant: FusionVariant, depth: int
-) -> Run:
-    """A document's score is its best passage's; the best `depth` documents per query."""
+def passage_run(answerer: Answerer, ranked: dict[str, Ranked], depth: int, as_served: bool = False) -> Run:
+    """The first `depth` passages by chunk id, as `/v1/ask` with `top_k = depth` would list them; `as_served`:
+    a declined question lists nothing."""
+    chunks = answerer.index.chunks
+    return {
+        qid: {}
+        if as_served and not r.answered
+        else {chunks[h.row].chunk_id: h.fused for h in answerer.servable_prefix(r.hits, depth)}
+        for qid, r in ranked.items()
+    }
+
+
+def document_run(answerer: Answerer, ranked: dict[str, Ranked], depth: int, as_served: bool = False) -> Run:
+    """A document scores as its best passage; the best `depth` documents per query."""
+    chunks = answerer.index.chunks
     run: Run = {}
-    for qid, hits in all_hits.items():
-        ranked: dict[str, float] = {}
-        for hit in fused_hits(hits, mode, variant):
-            doc = index.chunks[hit.row].article_id
-            if doc not in ranked:
-                ranked[doc] = hit.fused
-                if len(ranked) == depth:
+    for qid, r in ranked.items():
+        documents: dict[str, float] = {}
+        if r.answered or not as_served:
+            for hit in r.hits:
+                documents.setdefault(chunks[hit.row].article_id, hit.fused)
+                if len(documents) == depth:
                     break
-        run[qid] = ranked
+        run[qid] = documents
     return run
+
+
+def answered_share(ranked: dict[str, Ranked], ids: Sequence[str] | None = None) -> float:
+    chosen = list(ranked) if ids is None else list(ids)
+    return float(np.mean([ranked[q].answered for q in chosen])) if chosen else float("nan")

@@ -1,7 +1,11 @@
-"""Compare index and fusion variants: `python -m eval.sweep --beir DIR --split dev --gold FILE`.
+"""Compare settings variants through the served pipeline:
 
-BEIR queries are split in two halves by a hash of their id: choose on half A, confirm on half B (which the choice
-never saw) and on our own gold set (a different corpus and question style). Prints a Markdown table.
+    python -m eval.sweep --gold eval/gold/sample.jsonl --beir ../shared/data/medquad-beir:dev \\
+        --beir ../shared/data/scifact-train:train --variant "" --variant "article_weight=0.3" ...
+
+A variant is comma-separated `setting=value` overrides of the defaults (index settings too: each gets its own
+cached index). Gold figures come per split (choose on `tune`, report `report`); a BEIR set is cut in two halves
+by a hash of the query id (choose on A, confirm on B). Prints one Markdown row per variant.
 """
 
 from __future__ import annotations
@@ -13,102 +17,97 @@ import logging
 import sys
 from pathlib import Path
 
-from eval.beir_eval import DEPTH, cached_index
-from eval.datasets import load_beir, load_gold
-from eval.gold_eval import cached_corpus_index, gold_qrels
+from eval.beir_eval import DEPTH, beir_questions, cached_index
+from eval.datasets import GoldSplit, Scope, load_beir, load_gold
+from eval.gold_eval import PAGE_TOP_K, cached_corpus_index, gold_qrels
 from eval.metrics import score
-from eval.runner import FusionVariant, document_run, retrieve_all
+from eval.runner import answered_share, document_run, passage_run, rank_all, served_answerer
 from index.embedder import Embedder
 from index.settings import Settings
-from rag.answer import Answerer
-from rag.fusion import Fusion
 from rag.types import Mode
-
-VARIANTS = [
-    FusionVariant("rrf k=60", Fusion.RRF, rrf_k=60),
-    FusionVariant("rrf k=20", Fusion.RRF, rrf_k=20),
-    *(FusionVariant(f"weighted rrf k=60 w_bm25={w}", Fusion.RRF, rrf_k=60, bm25_weight=w) for w in (0.3, 0.7)),
-    *(FusionVariant(f"minmax w_bm25={w}", Fusion.MINMAX, bm25_weight=w) for w in (0.3, 0.5, 0.7)),
-    *(FusionVariant(f"zscore w_bm25={w}", Fusion.ZSCORE, bm25_weight=w) for w in (0.3, 0.5, 0.7)),
-    *(
-        FusionVariant(f"theoretical_minmax w_bm25={w}", Fusion.THEORETICAL_MINMAX, bm25_weight=w)
-        for w in (0.2, 0.3, 0.4, 0.5)
-    ),
-]
-HEADERS = ("section", "question_and_section")
-STOPWORD_SETS = ("english", "english_and_scaffolding", "english_and_question_words")
 
 
 def half(qid: str) -> str:
     return "A" if int(hashlib.sha256(qid.encode()).hexdigest(), 16) % 2 == 0 else "B"
 
 
+def parse_variant(text: str) -> dict[str, str]:
+    pairs = [p.strip() for p in text.split(",") if p.strip()]
+    overrides = dict(p.split("=", 1) for p in pairs if "=" in p)
+    if len(overrides) != len(pairs):
+        raise ValueError(f"a variant is setting=value pairs separated by commas, got {text!r}")
+    return overrides
+
+
+def gold_figures(settings: Settings, embedder: Embedder, gold: Path, corpus: Path, cache: Path) -> dict[str, float]:
+    questions = load_gold(gold)
+    index = cached_corpus_index(corpus, settings, embedder, cache)
+    answerer = served_answerer(index, settings, embedder)
+    qrels = gold_qrels(questions, index)
+    ranked = rank_all(answerer, questions, Mode.HYBRID)
+    run = passage_run(answerer, ranked, DEPTH, as_served=True)
+    figures: dict[str, float] = {}
+    for split in GoldSplit:
+        part = [q for q in questions if q.split is split]
+        follow = {q.id: qrels[q.id] for q in part if q.answerable and q.article_id}
+        alone = {q.id: qrels[q.id] for q in part if q.answerable and not q.article_id}
+        for name, subset in (("follow-up", follow), ("standalone", alone)):
+            figures[f"{split.value} {name} hit@{PAGE_TOP_K}"] = score(subset, run)[f"hit@{PAGE_TOP_K}"]
+        figures[f"{split.value} nDCG@10"] = score(follow | alone, run)["ndcg@10"]
+        figures[f"{split.value} answered"] = answered_share(ranked, [q.id for q in part if q.answerable])
+        for scope in Scope:
+            ids = [q.id for q in part if q.scope is scope]
+            figures[f"{split.value} {scope.value} declined"] = 1 - answered_share(ranked, ids)
+    return figures
+
+
+def beir_figures(settings: Settings, embedder: Embedder, spec: str, cache: Path) -> dict[str, float]:
+    folder, _, split = spec.partition(":")
+    data = load_beir(Path(folder), split or "dev")
+    answerer = served_answerer(cached_index(data, settings, embedder, cache), settings, embedder)
+    ranked = rank_all(answerer, beir_questions(data), Mode.HYBRID, progress=sys.stderr.isatty())
+    run = document_run(answerer, ranked, DEPTH)
+    figures: dict[str, float] = {}
+    for side in "AB":
+        qrels = {q: r for q, r in data.qrels.items() if half(q) == side}
+        figures[f"{data.name} {side} nDCG@10"] = score(qrels, {q: run[q] for q in qrels})["ndcg@10"]
+    figures[f"{data.name} answered"] = answered_share(ranked)
+    return figures
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--beir", type=Path, required=True)
-    parser.add_argument("--split", default="dev")
-    parser.add_argument("--gold", type=Path, required=True)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--gold", type=Path)
     parser.add_argument("--corpus", type=Path, default=Path("corpus"))
+    parser.add_argument("--beir", action="append", default=[], help="FOLDER:SPLIT (repeat for more sets)")
+    parser.add_argument("--variant", action="append", default=[], help="setting=value,… ('' for the defaults)")
     parser.add_argument("--cache-dir", type=Path, default=Path("var/cache"))
     parser.add_argument("--json", type=Path)
-    parser.add_argument("--headers", default=",".join(HEADERS), help="comma-separated BM25 header variants")
-    parser.add_argument("--stopwords", default=",".join(STOPWORD_SETS), help="comma-separated stop word sets")
-    parser.add_argument("--fusions", help="comma-separated fusion variant names to run (default: all)")
     args = parser.parse_args()
-    headers, stopword_sets = args.headers.split(","), args.stopwords.split(",")
-    for given, known in ((headers, HEADERS), (stopword_sets, STOPWORD_SETS)):
-        if unknown := set(given) - set(known):
-            parser.error(f"unknown {', '.join(sorted(unknown))}: use {', '.join(known)}")
-    index_variants = [
-        {"bm25_header": header, "bm25_stopwords": stopwords} for stopwords in stopword_sets for header in headers
-    ]
-    wanted = set(args.fusions.split(",")) if args.fusions else {v.name for v in VARIANTS}
-    fusions = [v for v in VARIANTS if v.name in wanted]
-    if not fusions:
-        parser.error(f"no fusion variant named {args.fusions!r}")
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr)
-    embedder = Embedder(Settings().resolved_model_path())
-    data = load_beir(args.beir, args.split)
-    questions = load_gold(args.gold)
-    halves = {h: {q: r for q, r in data.qrels.items() if half(q) == h} for h in "AB"}
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    try:
+        variants = [parse_variant(v) for v in args.variant or [""]]
+        settings_list = [Settings(**overrides) for overrides in variants]  # type: ignore[arg-type]
+    except ValueError as exc:
+        parser.error(str(exc).splitlines()[0] if "\n" not in str(exc) else str(exc))
+    embedder = Embedder(settings_list[0].resolved_model_path())
     rows: list[dict[str, object]] = []
-    columns = ["BM25 reads", "stop words", "mode", "fusion", "MedQuAD dev-A nDCG@10", "dev-B nDCG@10"]
-    columns += ["dev-B recall@100", "gold nDCG@10", "gold hit@3"]
-    print("| " + " | ".join(columns) + " |")
-    print("|---" * len(columns) + "|")
-    for overrides in index_variants:
-        base = Settings(**overrides)
-        header, stopwords = base.bm25_header, base.bm25_stopwords
-        index = cached_index(data, base, embedder, args.cache_dir)
-        hits = retrieve_all(index, embedder, data.queries, candidates=DEPTH * 3, progress=sys.stderr.isatty())
-        corpus_index = cached_corpus_index(args.corpus, base, embedder, args.cache_dir)
-        qrels = gold_qrels(questions, corpus_index)
-        for mode, variants in (("bm25", fusions[:1]), ("dense", fusions[:1]), ("hybrid", fusions)):
-            for variant in variants:
-                run = document_run(index, hits, mode, variant, DEPTH)
-                a = score(halves["A"], {q: run[q] for q in halves["A"]})
-                b = score(halves["B"], {q: run[q] for q in halves["B"]})
-                settings = base.model_copy(
-                    update={"fusion": variant.method.value, "rrf_k": variant.rrf_k, "bm25_weight": variant.bm25_weight}
-                )
-                answerer = Answerer(corpus_index, embedder, settings)
-                gold_run = {}
-                for q in questions:
-                    if q.id in qrels:
-                        found, _ = answerer.search(
-                            q.question, article_id=q.article_id, history=q.history, mode=Mode(mode), k=DEPTH
-                        )
-                        gold_run[q.id] = {corpus_index.chunks[h.row].chunk_id: h.fused for h in found}
-                g = score(qrels, gold_run)
-                name = variant.name if mode == "hybrid" else "-"
-                rows.append({**overrides, "mode": mode, "fusion": name, "A": a, "B": b, "gold": g})
-                print(
-                    f"| {header} | {stopwords} | {mode} | {name} | {a['ndcg@10']:.4f} | {b['ndcg@10']:.4f} | "
-                    f"{b['recall@100']:.4f} | {g['ndcg@10']:.4f} | {g['hit@3']:.4f} |",
-                    flush=True,
-                )
+    columns: list[str] | None = None
+    for overrides, settings in zip(variants, settings_list, strict=True):
+        figures: dict[str, float] = {}
+        if args.gold:
+            figures |= gold_figures(settings, embedder, args.gold, args.corpus, args.cache_dir)
+        for spec in args.beir:
+            figures |= beir_figures(settings, embedder, spec, args.cache_dir)
+        if columns is None:
+            columns = list(figures)
+            print("| variant | " + " | ".join(columns) + " |")
+            print("|---" * (len(columns) + 1) + "|")
+        name = ", ".join(f"{k}={v}" for k, v in overrides.items()) or "defaults"
+        print(f"| {name} | " + " | ".join(f"{figures[c]:.4f}" for c in columns) + " |", flush=True)
+        rows.append({"variant": overrides, "figures": figures})
     if args.json:
-        args.json.write_text(json.dumps(rows, indent=2), encoding="utf-8")
+        args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import logging
 from pathlib import Path
 
@@ -21,6 +22,7 @@ class Bm25Index:
         self.size = size
         self.tokenize = tokenizer
         self._vocab: dict[str, int] = model.vocab_dict
+        self._sorted_vocab: list[str] | None = None  # built on first use (abbreviations)
 
     @classmethod
     def build(
@@ -54,6 +56,24 @@ class Bm25Index:
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if s > 0]
 
     def scores(self, query: str) -> np.ndarray:
-        """Scores for every row (for tests and diagnostics)."""
+        """Scores for every row (ranking within a few rows, e.g. one article's)."""
         tokens = [t for t in self.tokenize(query) if t in self._vocab]
+        if not tokens:
+            return np.zeros(self.size, dtype=np.float64)
         return np.asarray(self._model.get_scores(tokens), dtype=np.float64)
+
+    def abbreviates_known(self, term: str) -> bool:
+        """The term (3+ characters) begins some term the corpus uses: "upa" → "upadacitinib", "tofa" → ...;
+        how clinicians shorten what the corpus spells out."""
+        if len(term) < 3:
+            return False
+        if self._sorted_vocab is None:
+            self._sorted_vocab = sorted(self._vocab)
+        at = bisect.bisect_left(self._sorted_vocab, term)
+        return at < len(self._sorted_vocab) and self._sorted_vocab[at].startswith(term)
+
+    def document_frequencies(self, terms: list[str]) -> list[int]:
+        """Rows holding each (already tokenised) term; 0 for a term the corpus never uses."""
+        indptr = self._model.scores["indptr"]
+        ids = [self._vocab.get(term) for term in terms]
+        return [0 if i is None else int(indptr[i + 1] - indptr[i]) for i in ids]

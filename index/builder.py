@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from index.settings import Settings
 from index.store import (
     Bm25Params,
     Counts,
+    LoadedIndex,
     Manifest,
     ModelInfo,
     Skipped,
@@ -45,6 +47,11 @@ EMBEDDING_CACHE = "embeddings.sqlite"
 
 class StrictBuildError(Exception):
     """`--strict` was asked for and some article is invalid."""
+
+
+# Trains what is learnt from a built index (the answerability model, rag/building.py) before it is published:
+# file name → content, written into the generation and checksummed with the rest.
+ArtifactHook = Callable[[LoadedIndex], dict[str, bytes]]
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,7 @@ def build_index(
     embedder: Embedder,
     strict: bool = False,
     embedding_cache: Path | None = None,
+    learn: ArtifactHook | None = None,
 ) -> BuildReport:
     """Indexes the articles of a folder; invalid ones are skipped with a warning (or fatal with `strict`)."""
     loaded = load_corpus(corpus_dir)
@@ -89,6 +97,7 @@ def build_index(
         source_hash=corpus_hash(corpus_dir),
         skipped=skipped,
         embedding_cache=embedding_cache,
+        learn=learn,
     )
 
 
@@ -102,6 +111,7 @@ def build_from_articles(
     source_hash: str,
     skipped: list[Skipped] | None = None,
     embedding_cache: Path | None = None,
+    learn: ArtifactHook | None = None,
 ) -> BuildReport:
     """Chunks, embeds (through the cache) and indexes `articles`, whatever their review status."""
     started = time.perf_counter()
@@ -164,15 +174,13 @@ def build_from_articles(
         skipped=skipped,
         files={},
     )
+    bm25_rows = None if len(lexical_rows) == len(chunks) else lexical_rows
+    learnt: dict[str, bytes] = {}
+    if learn is not None:
+        built = LoadedIndex(index_dir, manifest, chunks, {a.id: a for a in articles}, bm25, dense, bm25_rows, None)
+        learnt = learn(built)
     directory = write_generation(
-        index_dir,
-        manifest,
-        chunks,
-        articles,
-        bm25,
-        dense,
-        None if len(lexical_rows) == len(chunks) else lexical_rows,
-        article_index,
+        index_dir, manifest, chunks, articles, bm25, dense, bm25_rows, article_index, extra_files=learnt
     )
     return BuildReport(manifest, directory, time.perf_counter() - started, embedded, cached)
 

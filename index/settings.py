@@ -73,8 +73,34 @@ class Settings(BaseSettings):
         default=300, ge=1, description="Hits taken from each retriever before fusion (and for score normalisation)."
     )
 
-    abstain_below: float | None = Field(
-        default=None, description="Answer nothing when no passage's cosine similarity to the question reaches this."
+    article_weight: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="With article_id: weight of the open article's own chunks, ranked for the question, against the "
+        "global ranking (weighted reciprocal rank; 0 turns it off). Chosen on the gold tune half (eval/RESULTS.md).",
+    )
+    context_article_question: bool = Field(
+        default=True,
+        description="With article_id: the contextual query also starts with the open article's question.",
+    )
+    abstention: bool = Field(
+        default=True,
+        description="Decline (answered: false, no passages) when the index's answerability model says no approved "
+        "article answers the question. Every answer carries its answerability (0–1) either way.",
+    )
+    answerability_calibration: Path | None = Field(
+        default=None,
+        description="Questions clinicians asked of this corpus (eval/gold JSONL: question, article_id, history, "
+        "answerable, split): the answerable ones of split tune set the abstention threshold at index build time. "
+        "Without it, held-out pseudo-questions do, which answers fewer real questions (eval/RESULTS.md).",
+    )
+    answerability_target: float = Field(
+        default=0.95,
+        gt=0,
+        lt=1,
+        description="Share of answerable questions the answerability threshold answers (split-conformal "
+        "calibration at index build time).",
     )
 
     related_min_score: float = Field(

@@ -187,8 +187,11 @@ def write_generation(
     dense: DenseIndex,
     bm25_rows: list[int] | None = None,
     article_index: ArticleIndex | None = None,
+    extra_files: dict[str, bytes] | None = None,
 ) -> Path:
-    """Writes every artifact into a private directory, checksums it, then publishes it atomically."""
+    """Writes every artifact into a private directory, checksums it, then publishes it atomically.
+
+    `extra_files`: further artifacts by file name (e.g. the answerability model), checksummed like the rest."""
     with _exclusive(index_dir):
         _clean_leftovers(index_dir)
         previous = _pointer_name(index_dir)
@@ -209,6 +212,8 @@ def write_generation(
             dense.save(staging / DENSE)
             if article_index is not None:
                 article_index.save(staging)
+            for name, content in (extra_files or {}).items():
+                (staging / name).write_bytes(content)
             crash_point("dense-written")
             files = {str(p.relative_to(staging)): _sha256(p) for p in _artifact_files(staging)}
             final = manifest.model_copy(update={"files": files})

@@ -1,10 +1,23 @@
-"""From a question to the answer object: retrieval with context, fusion, approval filter, abstention, caveat."""
+"""From a question to the answer object. The one retrieval pipeline: the server, `followup ask`, `followup eval`
+and the benchmarks all rank through `Answerer.search`.
+
+    question ─┬─ plain query ──────── Ranker (retrieve + fuse) ─┐
+              ├─ contextual query ─── Ranker ───────────────────┼─ context.merge ─┬─ approved rows, best first
+              └─ open article ─────── Ranker.rank_within ───────┘                 │
+    plain query's candidates ── answerability (rag/answerability.py) ─────────────┴─ Answer (passages, caveat)
+
+Every ranking is computed whole and only then cut, so `top_k` never changes the order (rag/ranking.py).
+"""
 
 from __future__ import annotations
 
+import re
+from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from corpus.model import Article, ReviewStatus
 from index.embedder import Embedder
@@ -12,16 +25,31 @@ from index.onnx_encoder import QueryEncoder
 from index.overrides import OverrideStore
 from index.settings import Settings
 from index.store import IndexUnavailable, LoadedIndex
-from rag.context import contextual_query
-from rag.fusion import Fusion, fuse, reciprocal_rank_fusion
+from rag.answerability import AnswerabilityModel, QuestionTerms, features
+from rag.context import contextual_query, merge
+from rag.passages import to_passage
+from rag.ranking import Ranker, Retrieved
 from rag.related import RelatedFinder
-from rag.retrievers import Bm25Retriever, DenseRetriever
 from rag.servable import Servable
-from rag.types import DEFAULT_TOP_K, Answer, FusedHit, Hit, Mode, Passage, Scores
+from rag.types import DEFAULT_TOP_K, Answer, FusedHit, Mode
+
+_WORD = re.compile(r"\w", re.UNICODE)
+_ARTICLE_TERMS_CACHED = 4096
 
 
 class UnknownArticle(LookupError):
     """An `article_id` that is not an approved article of the served index."""
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """Servable chunk rows best first (the whole ranking: show a prefix), and whether any approved article
+    answers the question at all."""
+
+    hits: list[FusedHit]
+    answerability: float
+    answered: bool
+    features: NDArray[np.float64] | None = None
 
 
 class Answerer:
@@ -43,9 +71,11 @@ class Answerer:
         self.embedder = embedder
         # Questions may be embedded by another runtime of the same model (index/onnx_encoder.py); passages never.
         self.encode_queries: QueryEncoder = query_encoder or embedder.encode
-        self.bm25 = Bm25Retriever(index.bm25, index.bm25_rows)
-        self.dense = DenseRetriever(index.dense, embedder)
+        self.ranker = Ranker(index, settings)
         self.servable = Servable(index, overrides)
+        self.answerability_model = AnswerabilityModel.load(index.directory) if settings.abstention else None
+        self._bm25_saturation = index.manifest.bm25.k1 + 1
+        self._article_terms: OrderedDict[str, frozenset[str]] = OrderedDict()
         self.related = (
             RelatedFinder(index.article_index, self.encode_queries, self.served_article, settings)
             if index.article_index is not None
@@ -69,30 +99,6 @@ class Answerer:
             raise UnknownArticle(article_id)
         return article
 
-    def _retrieve(self, query: str, vector: np.ndarray, mode: Mode, k: int, blocked: frozenset[int]) -> list[FusedHit]:
-        # Unservable rows are dropped before ranking, and each retriever is asked for that many more, so a
-        # retraction neither shortens an answer nor shifts the score normalisation of the rest.
-        def allowed(hits: list[Hit], n: int) -> list[Hit]:
-            return [h for h in hits if h.row not in blocked][:n]
-
-        extra = len(blocked)
-        if mode is Mode.BM25:
-            hits = allowed(self.bm25.search(query, k + extra), k)
-            return [_single(h, rank, "bm25") for rank, h in enumerate(hits, 1)]
-        if mode is Mode.DENSE:
-            hits = allowed(self.dense.search_vector(vector, k + extra), k)
-            return [_single(h, rank, "dense") for rank, h in enumerate(hits, 1)]
-        candidates = max(k, self.settings.candidates)
-        lexical = allowed(self.bm25.search(query, candidates + extra), candidates)
-        return fuse(
-            lexical,
-            allowed(self.dense.search_vector(vector, candidates + extra), candidates),
-            Fusion(self.settings.fusion),
-            rrf_k=self.settings.rrf_k,
-            bm25_weight=self.settings.bm25_weight,
-            bm25_exhaustive=len(lexical) < candidates,  # BM25 matched fewer rows than asked for: it gave them all
-        )[:k]
-
     def search(
         self,
         question: str,
@@ -100,30 +106,71 @@ class Answerer:
         article_id: str | None = None,
         history: Sequence[str] = (),
         mode: Mode = Mode.HYBRID,
-        k: int = 10,
-    ) -> tuple[list[FusedHit], float]:
-        """Approved passages best first, and the best cosine similarity of any of them to the question."""
+        vector: NDArray[np.float32] | None = None,
+        blocked: frozenset[int] = frozenset(),
+    ) -> Ranked:
+        """The whole ranking of servable passages, and the answerability of the plain question.
+
+        `vector`: the plain question already embedded by `encode_queries` (evaluation embeds in batches).
+        `blocked`: rows to treat as unservable besides those the review status blocks (leave-one-article-out).
+        """
         article = self.approved_article(article_id) if article_id is not None else None
-        queries = [question]
-        expanded = contextual_query(question, article, history)
+        expanded = contextual_query(question, article, history, self.settings.context_article_question)
+        pending = [q for q in ([question] if vector is None else []) + ([expanded] if expanded else [])]
+        encoded = list(self.encode_queries(pending)) if pending else []
+        plain_vector = vector if vector is not None else encoded.pop(0)
+        blocked = self.servable.blocked_rows() | blocked
+        plain = self.ranker.retrieve(question, plain_vector, blocked)
+        hits = self.ranker.fuse(plain, mode)
         if expanded is not None:
-            queries.append(expanded)
-        vectors = self.encode_queries(queries)
-        blocked = self.servable.blocked_rows()
-        rankings = [self._retrieve(q, v, mode, k * 2, blocked) for q, v in zip(queries, vectors, strict=True)]
-        hits = rankings[0] if len(rankings) == 1 else _merge(rankings[0], rankings[1], self.settings.rrf_k)
-        approved = [h for h in hits if self._is_served(h.row)][:k]
-        return approved, self._similarity(vectors, approved)
+            contextual = self.ranker.rank(expanded, encoded[0], mode, blocked)
+            hits = merge(hits, contextual, self.settings.rrf_k)
+        if article is not None and self.settings.article_weight > 0:
+            rows = [r for r in self.servable.rows_of(article.id) if r not in blocked]
+            local = self.ranker.rank_within(question, plain_vector, rows, mode)
+            hits = merge(hits, local, self.settings.rrf_k, second_weight=self.settings.article_weight)
+        plain_hybrid = hits if mode is Mode.HYBRID and expanded is None and article is None else None
+        answerability, values = self._answerability(question, plain, plain_hybrid, article)
+        answered = self.answerability_model is None or answerability >= self.answerability_model.threshold
+        if not _WORD.search(question):
+            answered = False  # nothing to answer: only punctuation, control characters or blanks
+        return Ranked(hits, answerability, answered, values)
 
-    def _is_served(self, row: int) -> bool:
-        # Checked again on the final list with the latest overrides, so nothing unapproved can ever be served.
-        return self.is_servable(self.index.chunks[row].article_id)
+    def _answerability(
+        self, question: str, plain: Retrieved, plain_hybrid: list[FusedHit] | None, article: Article | None
+    ) -> tuple[float, NDArray[np.float64] | None]:
+        terms = self.index.bm25.tokenize(question)
+        if not terms or not _WORD.search(question):
+            return 0.0, None
+        bm25 = self.index.bm25
+        question_terms = QuestionTerms.of(
+            terms, bm25.document_frequencies(terms), max(bm25.size, 1), bm25.abbreviates_known
+        )
+        fused = plain_hybrid if plain_hybrid is not None else self.ranker.fuse(plain, Mode.HYBRID)
+        candidates = [self._article_terms_of(self.index.chunks[fused[0].row].article_id)] if fused else []
+        if article is not None:
+            candidates.append(self._article_terms_of(article.id))
+        values = features(question_terms, plain, fused, candidates, self._bm25_saturation)
+        if self.answerability_model is None:
+            return 1.0, values  # an index built without the model (or abstention off): answer what has words
+        return self.answerability_model.probability(values), values
 
-    def _similarity(self, query_vectors: np.ndarray, hits: list[FusedHit]) -> float:
-        if not hits:
-            return 0.0
-        passages = self.index.dense.vectors([h.row for h in hits])
-        return float((passages @ query_vectors.T).max())
+    def _article_terms_of(self, article_id: str) -> frozenset[str]:
+        """The BM25 terms of a whole article (its question, headings and claims), cached."""
+        cached = self._article_terms.get(article_id)
+        if cached is not None:
+            self._article_terms.move_to_end(article_id)
+            return cached
+        with_question = self.index.manifest.bm25.header == "question_and_section"
+        terms = frozenset(
+            term
+            for r in self.servable.rows_of(article_id)
+            for term in self.index.bm25.tokenize(self.index.chunks[r].lexical_text(with_question))
+        )
+        self._article_terms[article_id] = terms
+        if len(self._article_terms) > _ARTICLE_TERMS_CACHED:
+            self._article_terms.popitem(last=False)
+        return terms
 
     def ask(
         self,
@@ -134,46 +181,24 @@ class Answerer:
         top_k: int = DEFAULT_TOP_K,
         mode: Mode = Mode.HYBRID,
     ) -> Answer:
-        hits, similarity = self.search(question, article_id=article_id, history=history, mode=mode, k=top_k)
-        floor = self.settings.abstain_below
-        if floor is not None and similarity < floor:
-            hits = []  # nothing approved is close enough to answer: say so rather than show noise
-        passages = [self._passage(rank, hit) for rank, hit in enumerate(hits, start=1)]
-        return Answer(question=question, answered=bool(passages), passages=passages, index_version=self.index.version)
-
-    def _passage(self, rank: int, hit: FusedHit) -> Passage:
-        chunk = self.index.chunks[hit.row]
-        article = self.index.articles[chunk.article_id]
-        return Passage(
-            rank=rank,
-            score=hit.fused,
-            chunk_id=chunk.chunk_id,
-            article_id=article.id,
-            article_title=article.question,
-            section=list(chunk.section),
-            text=chunk.text,
-            citations=list(chunk.citations),
-            review_status=ReviewStatus.APPROVED,  # only servable (effectively approved) passages get here
-            last_updated=article.last_updated,
-            url=article.url,
-            scores=Scores(
-                bm25=hit.bm25, bm25_rank=hit.bm25_rank, dense=hit.dense, dense_rank=hit.dense_rank, fused=hit.fused
-            ),
+        ranked = self.search(question, article_id=article_id, history=history, mode=mode)
+        shown = self.servable_prefix(ranked.hits, top_k) if ranked.answered else []
+        passages = [to_passage(self.index, rank, hit) for rank, hit in enumerate(shown, start=1)]
+        return Answer(
+            question=question,
+            answered=bool(passages),
+            answerability=round(ranked.answerability, 4),
+            passages=passages,
+            index_version=self.index.version,
         )
 
-
-def _merge(plain: list[FusedHit], contextual: list[FusedHit], k: int) -> list[FusedHit]:
-    """Plain and contextual rankings, fused by rank; each row keeps the scores of its best appearance."""
-    best: dict[int, FusedHit] = {}
-    for hit in [*plain, *contextual]:
-        best.setdefault(hit.row, hit)
-    merged = reciprocal_rank_fusion(
-        [Hit(h.row, h.fused) for h in plain], [Hit(h.row, h.fused) for h in contextual], k=k
-    )
-    return [FusedHit(**{**vars(best[m.row]), "fused": m.fused}) for m in merged]
-
-
-def _single(hit: Hit, rank: int, source: str) -> FusedHit:
-    if source == "bm25":
-        return FusedHit(row=hit.row, fused=hit.score, bm25=hit.score, bm25_rank=rank)
-    return FusedHit(row=hit.row, fused=hit.score, dense=hit.score, dense_rank=rank)
+    def servable_prefix(self, hits: list[FusedHit], top_k: int) -> list[FusedHit]:
+        """The first `top_k` hits whose article is servable under the latest overrides (checked again on the
+        final list, so nothing unapproved is ever served even if an override changed mid-request)."""
+        shown: list[FusedHit] = []
+        for hit in hits:
+            if len(shown) == top_k:
+                break
+            if self.is_servable(self.index.chunks[hit.row].article_id):
+                shown.append(hit)
+        return shown

@@ -28,13 +28,6 @@ class Fusion(StrEnum):
     ZSCORE = "zscore"
     THEORETICAL_MINMAX = "theoretical_minmax"
 
-    @classmethod
-    def from_str(cls, value: str) -> Fusion:
-        try:
-            return cls(value.strip().lower())
-        except ValueError:
-            raise ValueError(f"unknown fusion {value!r}: use one of {', '.join(f.value for f in cls)}") from None
-
 
 @dataclass
 class _Parts:

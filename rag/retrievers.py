@@ -1,21 +1,24 @@
-"""Retrievers over one loaded index; each is anything with `search(query, k) -> list[Hit]`."""
+"""The two retrievers over one loaded index, in chunk rows: BM25 (lexical) and dense (cosine)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from index.bm25 import Bm25Index
 from index.dense import DenseIndex
-from index.embedder import Embedder
 from rag.types import Hit
 
 
-class Retriever(Protocol):
-    def search(self, query: str, k: int) -> list[Hit]: ...
+@dataclass(frozen=True)
+class Bm25Hits:
+    """BM25's best rows; `exhaustive` when it matched fewer rows than asked for, so every other row scored 0."""
+
+    hits: list[Hit]
+    exhaustive: bool
 
 
 class Bm25Retriever:
@@ -24,21 +27,36 @@ class Bm25Retriever:
     def __init__(self, index: Bm25Index, rows: Sequence[int] | None = None) -> None:
         self._index = index
         self._rows = rows
+        self._bm25_row: dict[int, int] | None = (
+            None if rows is None else {chunk_row: bm25_row for bm25_row, chunk_row in enumerate(rows)}
+        )
 
-    def search(self, query: str, k: int) -> list[Hit]:
+    def search(self, query: str, k: int) -> Bm25Hits:
         rows = self._rows
         hits = self._index.search(query, k)
-        return [Hit(row if rows is None else rows[row], score) for row, score in hits]
+        return Bm25Hits([Hit(row if rows is None else rows[row], score) for row, score in hits], len(hits) < k)
+
+    def scores_of(self, query: str, chunk_rows: Sequence[int]) -> NDArray[np.float64]:
+        """BM25 scores of the given chunk rows (0 for rows BM25 does not cover): ranking within one article."""
+        every = self._index.scores(query)
+        if not len(every):
+            return np.zeros(len(chunk_rows))
+        lookup = self._bm25_row
+        if lookup is None:
+            return every[np.asarray(chunk_rows, dtype=np.int64)]
+        return np.array([every[lookup[r]] if r in lookup else 0.0 for r in chunk_rows], dtype=np.float64)
 
 
 class DenseRetriever:
-    def __init__(self, index: DenseIndex, embedder: Embedder) -> None:
+    def __init__(self, index: DenseIndex) -> None:
         self._index = index
-        self._embedder = embedder
 
-    def search(self, query: str, k: int) -> list[Hit]:
-        return self.search_vector(self._embedder.encode([query])[0], k)
-
-    def search_vector(self, vector: NDArray[np.float32], k: int) -> list[Hit]:
-        """For callers that embed many queries in one batch (evaluation)."""
+    def search(self, vector: NDArray[np.float32], k: int) -> list[Hit]:
         return [Hit(row, score) for row, score in self._index.search(vector, k)]
+
+    def scores_of(self, vector: NDArray[np.float32], chunk_rows: Sequence[int]) -> NDArray[np.float32]:
+        """Cosine similarity of the given chunk rows to the question."""
+        if not chunk_rows:
+            return np.zeros(0, dtype=np.float32)
+        scores: NDArray[np.float32] = self._index.vectors(list(chunk_rows)) @ vector
+        return scores

@@ -42,6 +42,10 @@ class Servable:
         override = overrides.get(article_id) if overrides is not None else None
         return effective_status(article, override, self.index.version)
 
+    def rows_of(self, article_id: str) -> list[int]:
+        """The chunk rows of one article, in document order."""
+        return self._rows.get(article_id, [])
+
     def is_servable(self, article_id: str) -> bool:
         return self.status(article_id) is ReviewStatus.APPROVED
 

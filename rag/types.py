@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from corpus.model import ReviewStatus
 
@@ -72,6 +72,12 @@ class Passage(BaseModel):
 class Answer(BaseModel):
     question: str
     answered: bool
+    answerability: float = Field(
+        ge=0,
+        le=1,
+        description="How likely an approved article answers the question (answered below the "
+        "index's calibrated threshold is false).",
+    )
     passages: list[Passage]
     caveat: str = CAVEAT
     index_version: str

@@ -9,22 +9,25 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from index.builder import BuildReport, build_index
+from eval.runner import served_answerer
 from index.embedder import Embedder
 from index.settings import Settings
 from index.store import LoadedIndex, load_index
 from rag.answer import Answerer
+from rag.building import build_index
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SEED_PAGE = FIXTURES / "000_ab6a97c2e0394c38.txt"
 SEED_ID = "ab6a97c2e0394c38"
+GOLD = REPO / "eval" / "gold" / "sample.jsonl"
 
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    return Settings()
+    """The served defaults, with the sample corpus's own calibration questions (as `make index` builds it)."""
+    return Settings(answerability_calibration=GOLD)
 
 
 @pytest.fixture(scope="session")
@@ -46,8 +49,4 @@ def sample_index(sample_index_dir: Path) -> LoadedIndex:
 
 @pytest.fixture(scope="session")
 def answerer(sample_index: LoadedIndex, embedder: Embedder, settings: Settings) -> Answerer:
-    return Answerer(sample_index, embedder, settings)
-
-
-def build(corpus_dir: Path, index_dir: Path, settings: Settings, embedder: Embedder) -> BuildReport:
-    return build_index(corpus_dir, index_dir, settings, embedder)
+    return served_answerer(sample_index, settings, embedder)

@@ -23,7 +23,7 @@ def test_asas40_question_finds_the_select_axis_1_claim(answerer: Answerer) -> No
 
 
 def screening_rank(answerer: Answerer, mode: Mode) -> int:
-    hits, _ = answerer.search(SCREENING, mode=mode, k=50)
+    hits = answerer.search(SCREENING, mode=mode).hits
     return next(i for i, h in enumerate(hits, 1) if answerer.index.chunks[h.row].citations == (6, 7))
 
 

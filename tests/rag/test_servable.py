@@ -37,7 +37,9 @@ def test_no_answer_ever_contains_an_unapproved_article(
     with tempfile.TemporaryDirectory() as folder:
         store = OverrideStore(Path(folder) / "overrides.sqlite")  # fresh per example
         try:
-            _check_only_approved_are_served(data, Answerer(sample_index, embedder, Settings(), store), store)
+            _check_only_approved_are_served(
+                data, Answerer(sample_index, embedder, Settings(abstention=False), store), store
+            )
         finally:
             store.close()
 

@@ -1,0 +1,145 @@
+"""Is the question answered by any approved article at all? A calibrated decision, not a cosine floor.
+
+Cosine similarity alone cannot tell "no article covers this drug" from "the article says it another way"
+(eval/RESULTS.md). So a small logistic model reads several signals of the *plain* question (its contextual form
+borrows the article's words and would lift any question): how much of the question's rarest vocabulary the best
+article covers, whether the corpus knows those words at all, whether BM25 and dense agree, how far the best
+passage stands out, and cosine. It is trained at `index build` time on labels that cost nothing
+(rag/answerability_training.py) and its threshold is set by split-conformal calibration so that at least 95%
+of answerable questions like the calibration set are answered.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel
+
+from rag.ranking import Retrieved
+from rag.types import FusedHit
+
+MODEL_FILE = "answerability.json"
+FEATURES = (
+    "cosine_top1",
+    "cosine_gap_top10",
+    "known_coverage_best_article",
+    "rarest_known_term_covered",
+    "uncovered_known_idf_max",
+    "outside_vocabulary",
+    "bm25_dense_overlap_top5",
+    "bm25_top1_vs_question",
+    "fused_gap_top2",
+    "terms",
+)
+
+
+@dataclass(frozen=True)
+class QuestionTerms:
+    """The question's BM25 terms (stemmed, stop words dropped) with their IDF over the served corpus."""
+
+    terms: list[str]
+    idf: NDArray[np.float64]
+    known: NDArray[np.bool_]  # the corpus uses the term
+    abbreviated: NDArray[np.bool_]  # unknown, but it begins a term the corpus uses
+
+    @classmethod
+    def of(
+        cls, terms: list[str], frequencies: Sequence[int], documents: int, abbreviates: Callable[[str], bool]
+    ) -> QuestionTerms:
+        unique = list(dict.fromkeys(terms))
+        df = np.array([frequencies[terms.index(t)] for t in unique], dtype=np.float64)
+        idf = np.log1p((documents - df + 0.5) / (df + 0.5))
+        known = df > 0
+        return cls(unique, idf, known, np.array([not k and abbreviates(t) for t, k in zip(unique, known, strict=True)]))
+
+
+def features(
+    question: QuestionTerms,
+    retrieved: Retrieved,
+    fused: list[FusedHit],
+    article_terms: Sequence[frozenset[str]],
+    bm25_saturation: float,
+) -> NDArray[np.float64]:
+    """The signals above, in `FEATURES` order, for a question with at least one term.
+
+    Words the corpus never uses are common in answerable questions too (lay words, abbreviations, typos), so
+    coverage is measured over the words the corpus knows, and the unknown share is a feature of its own.
+    `article_terms`: the terms of the candidate best articles (the top passage's, and the open article's when
+    the question is asked on an article page); the one covering most of the question counts.
+    """
+    cosines = [h.score for h in retrieved.dense]
+    top = cosines[0] if cosines else 0.0
+    tenth = cosines[min(9, len(cosines) - 1)] if cosines else 0.0
+    known_idf = question.idf * question.known
+    coverings = [np.array([t in terms for t in question.terms], dtype=bool) for terms in article_terms]
+    covered = max(coverings, key=lambda c: float(known_idf[c].sum()), default=np.zeros(len(question.terms), bool))
+    known_total = float(known_idf.sum())
+    uncovered_known = known_idf[~covered]
+    bm25_top5 = {h.row for h in retrieved.bm25.hits[:5]}
+    dense_top5 = {h.row for h in retrieved.dense[:5]}
+    bm25_top = retrieved.bm25.hits[0].score if retrieved.bm25.hits else 0.0
+    fused_gap = fused[0].fused - fused[1].fused if len(fused) > 1 else 0.0
+    has_known = known_total > 0
+    return np.array(
+        [
+            top,
+            top - tenth,
+            float(known_idf[covered].sum() / known_total) if has_known else 0.0,
+            float(covered[int(np.argmax(known_idf))]) if has_known else 0.0,
+            float(uncovered_known.max() / question.idf.max()) if len(uncovered_known) else 0.0,
+            float(question.idf[~question.known & ~question.abbreviated].sum() / question.idf.sum()),
+            len(bm25_top5 & dense_top5) / 5,
+            min(bm25_top / (bm25_saturation * known_total), 1.0) if has_known else 0.0,
+            fused_gap,
+            math.log1p(len(question.terms)),
+        ],
+        dtype=np.float64,
+    )
+
+
+class AnswerabilityModel(BaseModel):
+    """Standardised features → logistic probability; `threshold` from split-conformal calibration."""
+
+    features: list[str]
+    mean: list[float]
+    scale: list[float]
+    coef: list[float]
+    intercept: float
+    threshold: float
+    target_answered: float
+    calibration_questions: int
+    calibration_source: str = "pseudo-questions"
+    training: dict[str, int]
+
+    def probability(self, values: NDArray[np.float64]) -> float:
+        z = (values - np.asarray(self.mean)) / np.asarray(self.scale)
+        logit = float(z @ np.asarray(self.coef) + self.intercept)
+        return 1.0 / (1.0 + math.exp(-max(min(logit, 50.0), -50.0)))
+
+    def save(self, directory: Path) -> None:
+        (directory / MODEL_FILE).write_text(self.model_dump_json(indent=2), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path) -> AnswerabilityModel | None:
+        """None for a generation built without one (then every question with words is answered)."""
+        path = directory / MODEL_FILE
+        if not path.is_file():
+            return None
+        model = cls.model_validate(json.loads(path.read_text(encoding="utf-8")))
+        if tuple(model.features) != FEATURES:
+            return None  # built by another version of the features: rebuild to get abstention back
+        return model
+
+
+def conformal_threshold(answerable_scores: Sequence[float], answered: float) -> float:
+    """The ⌊α(n+1)⌋-th lowest score (α = 1 − answered): a new answerable question exchangeable with these scores
+    at least that high with probability ≥ `answered` (split-conformal; Vovk et al., Angelopoulos & Bates)."""
+    ordered = sorted(answerable_scores)
+    rank = math.floor((1 - answered) * (len(ordered) + 1))
+    return ordered[rank - 1] if rank >= 1 else 0.0

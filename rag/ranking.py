@@ -1,0 +1,81 @@
+"""Retrieve and fuse: one query's ranking of chunk rows, always at the same depth.
+
+Every ranking is computed at `settings.candidates` per retriever whatever the caller will show, and callers
+only ever cut the finished list: so the passages of `top_k = n` are exactly the first n of any larger `top_k`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from index.settings import Settings
+from index.store import LoadedIndex
+from rag.fusion import Fusion, fuse
+from rag.retrievers import Bm25Hits, Bm25Retriever, DenseRetriever
+from rag.types import FusedHit, Hit, Mode
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """Both retrievers' candidates for one query, unservable rows already dropped."""
+
+    bm25: Bm25Hits
+    dense: list[Hit]
+
+
+class Ranker:
+    def __init__(self, index: LoadedIndex, settings: Settings) -> None:
+        self.bm25 = Bm25Retriever(index.bm25, index.bm25_rows)
+        self.dense = DenseRetriever(index.dense)
+        self.depth = settings.candidates
+        self.fusion = Fusion(settings.fusion)
+        self.rrf_k = settings.rrf_k
+        self.bm25_weight = settings.bm25_weight
+
+    def retrieve(self, query: str, vector: NDArray[np.float32], blocked: frozenset[int]) -> Retrieved:
+        """Each retriever is asked for `len(blocked)` more rows than the depth, so unservable rows neither shorten
+        the list nor shift the score normalisation of the rest."""
+        extra = len(blocked)
+        lexical = self.bm25.search(query, self.depth + extra)
+        bm25 = [h for h in lexical.hits if h.row not in blocked][: self.depth]
+        dense = [h for h in self.dense.search(vector, self.depth + extra) if h.row not in blocked][: self.depth]
+        return Retrieved(Bm25Hits(bm25, lexical.exhaustive or len(bm25) < self.depth), dense)
+
+    def fuse(self, retrieved: Retrieved, mode: Mode) -> list[FusedHit]:
+        if mode is Mode.BM25:
+            return [single(h, rank, Mode.BM25) for rank, h in enumerate(retrieved.bm25.hits, 1)]
+        if mode is Mode.DENSE:
+            return [single(h, rank, Mode.DENSE) for rank, h in enumerate(retrieved.dense, 1)]
+        return fuse(
+            retrieved.bm25.hits,
+            retrieved.dense,
+            self.fusion,
+            rrf_k=self.rrf_k,
+            bm25_weight=self.bm25_weight,
+            bm25_exhaustive=retrieved.bm25.exhaustive,
+        )
+
+    def rank(self, query: str, vector: NDArray[np.float32], mode: Mode, blocked: frozenset[int]) -> list[FusedHit]:
+        return self.fuse(self.retrieve(query, vector, blocked), mode)
+
+    def rank_within(self, query: str, vector: NDArray[np.float32], rows: Sequence[int], mode: Mode) -> list[FusedHit]:
+        """A ranking of only `rows` (one article's chunks), every row scored exactly by both retrievers."""
+        lexical = self.bm25.scores_of(query, rows)
+        cosine = self.dense.scores_of(vector, rows)
+        bm25 = sorted((Hit(r, float(s)) for r, s in zip(rows, lexical, strict=True) if s > 0), key=_best)
+        dense = sorted((Hit(r, float(s)) for r, s in zip(rows, cosine, strict=True)), key=_best)
+        return self.fuse(Retrieved(Bm25Hits(bm25, exhaustive=True), dense), mode)
+
+
+def _best(hit: Hit) -> tuple[float, int]:
+    return (-hit.score, hit.row)
+
+
+def single(hit: Hit, rank: int, source: Mode) -> FusedHit:
+    if source is Mode.BM25:
+        return FusedHit(row=hit.row, fused=hit.score, bm25=hit.score, bm25_rank=rank)
+    return FusedHit(row=hit.row, fused=hit.score, dense=hit.score, dense_rank=rank)
