@@ -16,6 +16,11 @@ export TRANSFORMERS_OFFLINE := 1
 # (load test: +12% over 3 minutes with the default, +8% with 2; benchmarks/load.py serves the same way).
 export MALLOC_ARENA_MAX ?= 2
 
+# The sample corpus's own clinician questions calibrate its abstention threshold (README, FOLLOWUP_ANSWERABILITY_*).
+ifeq ($(CORPUS),corpus)
+export FOLLOWUP_ANSWERABILITY_CALIBRATION ?= eval/gold/sample.jsonl
+endif
+
 .PHONY: serve test index lint typecheck clean chromium
 
 $(BIN)/python:

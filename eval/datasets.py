@@ -52,8 +52,6 @@ class GoldQuestion(BaseModel):
     def _scope_matches_answerable(self) -> GoldQuestion:
         if self.answerable == (self.scope is not None):
             raise ValueError("scope is given exactly for questions that are not answerable")
-        if self.answerable and not self.relevant:
-            raise ValueError("an answerable question names its relevant chunks or articles")
         return self
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -68,6 +69,11 @@ class Settings(BaseSettings):
     rrf_k: int = Field(default=60, ge=1, description="Reciprocal rank fusion constant (Cormack et al. 2009).")
     bm25_weight: float = Field(
         default=0.3, ge=0, le=1, description="Weight of BM25 in fusion (0.5: plain RRF or an even convex mix)."
+    )
+    fusion_adaptive: bool = Field(
+        default=False,
+        description="Set the BM25 weight per query from how far each retriever's best candidate stands out "
+        "(rag/fusion.py query_weight); convex fusions only.",
     )
     candidates: int = Field(
         default=300, ge=1, description="Hits taken from each retriever before fusion (and for score normalisation)."
@@ -192,6 +198,11 @@ class Settings(BaseSettings):
         # keeping them out leaves existing cached evaluation indexes valid.
         values = {name: getattr(self, name) for name in fields} | {"model": str(self.resolved_model_path())}
         values["stopword_list"] = sorted(STOPWORDS[self.bm25_stopwords])  # a set's words may change under its name
+        values["answerability_target"] = self.answerability_target
+        calibration = self.answerability_calibration
+        values["answerability_calibration"] = (
+            hashlib.sha256(calibration.read_bytes()).hexdigest() if calibration and calibration.is_file() else None
+        )
         return json.dumps(values, sort_keys=True)
 
 

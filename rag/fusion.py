@@ -105,11 +105,26 @@ def _normalise(hits: list[Hit], method: Fusion, floor: float, unmatched: int) ->
     return per_row, float(normalised[-1] if unmatched else normalised[:-1].min())
 
 
+def query_weight(bm25_weight: float, lexical_peak: float, semantic_peak: float) -> float:
+    """Query-dependent BM25 weight: each retriever's share scaled by how far its best candidate stands out of its
+    own list (its top normalised score, e.g. a z-score); equal peaks keep the configured weight. A retriever that
+    cannot tell its candidates apart then moves the fused order less, whatever the collection."""
+    lexical, semantic = bm25_weight * max(lexical_peak, 0.0), (1 - bm25_weight) * max(semantic_peak, 0.0)
+    return lexical / (lexical + semantic) if lexical + semantic > 0 else bm25_weight
+
+
 def convex_fusion(
-    bm25: list[Hit], dense: list[Hit], bm25_weight: float, method: Fusion, *, bm25_exhaustive: bool = False
+    bm25: list[Hit],
+    dense: list[Hit],
+    bm25_weight: float,
+    method: Fusion,
+    *,
+    bm25_exhaustive: bool = False,
+    adaptive: bool = False,
 ) -> list[FusedHit]:
     """`bm25_exhaustive`: BM25 returned every row that matches a query term (fewer hits than asked for); the rest
-    of the candidate pool (as many rows as dense returned) then counts as scoring 0."""
+    of the candidate pool (as many rows as dense returned) then counts as scoring 0. `adaptive`: the BM25 weight
+    is set per query by `query_weight`."""
     if not 0.0 <= bm25_weight <= 1.0:
         raise ValueError(f"bm25 weight must be between 0 and 1, got {bm25_weight}")
     if method is Fusion.RRF:
@@ -119,6 +134,8 @@ def convex_fusion(
     lexical, lexical_floor = _normalise(bm25, method, _FLOOR["bm25"], unmatched)
     # Every row has a cosine, so no dense candidate is known to sit at the floor (a short list is the whole corpus).
     semantic, semantic_floor = _normalise(dense, method, _FLOOR["dense"], unmatched=0)
+    if adaptive and lexical and semantic:
+        bm25_weight = query_weight(bm25_weight, max(lexical.values()), max(semantic.values()))
     fused = {
         row: bm25_weight * lexical.get(row, lexical_floor) + (1 - bm25_weight) * semantic.get(row, semantic_floor)
         for row in parts
@@ -134,7 +151,8 @@ def fuse(
     rrf_k: int = 60,
     bm25_weight: float = 0.5,
     bm25_exhaustive: bool = False,
+    adaptive: bool = False,
 ) -> list[FusedHit]:
     if method is Fusion.RRF:
         return reciprocal_rank_fusion(bm25, dense, rrf_k, bm25_weight)
-    return convex_fusion(bm25, dense, bm25_weight, method, bm25_exhaustive=bm25_exhaustive)
+    return convex_fusion(bm25, dense, bm25_weight, method, bm25_exhaustive=bm25_exhaustive, adaptive=adaptive)

@@ -35,6 +35,7 @@ class Ranker:
         self.fusion = Fusion(settings.fusion)
         self.rrf_k = settings.rrf_k
         self.bm25_weight = settings.bm25_weight
+        self.adaptive = settings.fusion_adaptive
 
     def retrieve(self, query: str, vector: NDArray[np.float32], blocked: frozenset[int]) -> Retrieved:
         """Each retriever is asked for `len(blocked)` more rows than the depth, so unservable rows neither shorten
@@ -57,6 +58,7 @@ class Ranker:
             rrf_k=self.rrf_k,
             bm25_weight=self.bm25_weight,
             bm25_exhaustive=retrieved.bm25.exhaustive,
+            adaptive=self.adaptive,
         )
 
     def rank(self, query: str, vector: NDArray[np.float32], mode: Mode, blocked: frozenset[int]) -> list[FusedHit]:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.fusion import Fusion, convex_fusion, reciprocal_rank_fusion
+from rag.fusion import Fusion, convex_fusion, query_weight, reciprocal_rank_fusion
 from rag.types import Hit
 
 
@@ -65,3 +65,9 @@ def test_a_lone_bm25_match_counts_when_bm25_returned_every_match(method: Fusion)
     fused = convex_fusion(lone, dense, 0.3, method, bm25_exhaustive=True)
     assert fused[0].row == 5
     assert len({h.fused for h in fused[1:]}) == len(fused) - 1  # the unmatched rows keep their dense order
+
+
+def test_query_weight_keeps_the_weight_for_equal_peaks_and_leans_to_the_sharper_list() -> None:
+    assert query_weight(0.3, 2.0, 2.0) == pytest.approx(0.3)
+    assert query_weight(0.3, 4.0, 1.0) > 0.3 > query_weight(0.3, 1.0, 4.0)
+    assert query_weight(0.3, 0.0, 0.0) == 0.3

@@ -1,0 +1,39 @@
+"""The open article first: a follow-up asked on an article page gets that article's claim when the article
+answers it, and other articles' claims when it does not."""
+
+from __future__ import annotations
+
+from rag.answer import Answerer
+from rag.context import contextual_query, merge
+from rag.types import FusedHit
+from tests.conftest import SEED_ID
+
+VACCINES = "d84228b7dcb0eda4"
+
+
+def test_an_elliptical_follow_up_gets_the_open_article_claim(answerer: Answerer) -> None:
+    ranked = answerer.search("what's the dose?", article_id="d933c7ea9197f845")
+    top = [answerer.index.chunks[h.row] for h in ranked.hits[:3]]
+    assert any(c.article_id == "d933c7ea9197f845" and "15 mg" in c.text for c in top)
+
+
+def test_a_follow_up_the_article_does_not_cover_still_finds_another_article(answerer: Answerer) -> None:
+    ranked = answerer.search("Is the shingles vaccine Shingrix recommended before starting?", article_id=SEED_ID)
+    top = [answerer.index.chunks[h.row].article_id for h in ranked.hits[:3]]
+    assert VACCINES in top
+
+
+def test_contextual_query_reads_history_and_optionally_the_article_question(answerer: Answerer) -> None:
+    article = answerer.index.articles[SEED_ID]
+    assert contextual_query("and in AS?", None, []) is None
+    assert contextual_query("and in AS?", None, ["a", "b", "c"]) == "b c and in AS?"
+    assert contextual_query("and?", article, [], with_article_question=True) == f"{article.question} and?"
+    assert contextual_query("and?", article, [], with_article_question=False) is None
+
+
+def test_merge_is_weighted_by_rank_and_keeps_every_row() -> None:
+    first = [FusedHit(row=1, fused=3.0), FusedHit(row=2, fused=2.0)]
+    second = [FusedHit(row=3, fused=9.0), FusedHit(row=2, fused=1.0)]
+    assert [h.row for h in merge(first, second, rrf_k=60, second_weight=0.9)][:1] == [3]
+    assert [h.row for h in merge(first, second, rrf_k=60, second_weight=0.1)][:1] == [1]
+    assert {h.row for h in merge(first, second, rrf_k=60)} == {1, 2, 3}
