@@ -24,7 +24,7 @@ from api.state import ServerState
 from api.telemetry import RequestTelemetry, route_templates
 from index.embedder import Embedder
 from index.onnx_encoder import configured_query_encoder
-from index.overrides import OverrideStore
+from index.overrides import OverridesUnavailable, open_override_store
 from index.settings import Settings
 from index.store import IndexUnavailable
 from index.threads import use_threads_per_query
@@ -40,7 +40,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         use_threads_per_query(settings.query_threads)
         embedder = Embedder(settings.resolved_model_path(), settings.embed_batch_size)
-        overrides = OverrideStore(settings.resolved_overrides_db())
+        overrides = open_override_store(settings)
         state = ServerState(settings, embedder, overrides, configured_query_encoder(settings))
         unhook = _reload_on_sighup(state)  # before loading: a HUP during start-up must not kill the process
         try:
@@ -94,6 +94,12 @@ def create_app(settings: Settings) -> FastAPI:
         if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
             exc = HTTPException(status_code=422, detail="request body is not valid UTF-8 JSON")
         return await http_exception_handler(request, exc)
+
+    @app.exception_handler(OverridesUnavailable)
+    async def status_store_down(request: Request, exc: OverridesUnavailable) -> JSONResponse:
+        # Nothing was changed; the admin can retry once the database is back (serving goes on from the snapshot).
+        log.error("%s %s: %s", request.method, request.url.path, exc)
+        return JSONResponse(status_code=503, content={"detail": str(exc)})
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

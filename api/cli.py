@@ -171,7 +171,7 @@ def ask_command(
 ) -> None:
     """Answer one question from the index and print the answer as JSON."""
     from index.embedder import Embedder
-    from index.overrides import OverrideStore
+    from index.overrides import OverridesUnavailable, existing_override_store
     from index.store import load_index
     from rag.answer import Answerer
     from rag.types import Mode
@@ -179,17 +179,21 @@ def ask_command(
     settings = _settings()
     if index is not None:
         settings = settings.model_copy(update={"index_dir": index})
+    overrides = None
     try:
-        overrides_db = settings.resolved_overrides_db()
+        overrides = existing_override_store(settings)  # as the server would serve it
         answerer = Answerer(
             load_index(settings.index_dir),
             Embedder(settings.resolved_model_path(), settings.embed_batch_size),
             settings,
-            OverrideStore(overrides_db) if overrides_db.is_file() else None,  # as the server would serve it
+            overrides,
         )
         answer = answerer.ask(question, top_k=top_k, mode=Mode.from_str(mode))
-    except KNOWN_ERRORS as exc:
+    except (*KNOWN_ERRORS, OverridesUnavailable) as exc:
         raise _fail(str(exc)) from None
+    finally:
+        if overrides is not None:
+            overrides.close()
     typer.echo(json.dumps(answer.model_dump(mode="json"), indent=2, ensure_ascii=False))
 
 

@@ -7,7 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api.deps import AnswererDep, StateDep
-from api.schemas import AuditOut, ReloadError, ReloadOut, StatusChange, StatusOut
+from api.schemas import AuditOut, ReloadError, ReloadOut, StatusChange, StatusOut, error_responses
 from api.security import AdminDep
 from index.store import IndexUnavailable
 
@@ -25,7 +25,7 @@ async def reload(_: AdminDep, state: StateDep) -> ReloadOut | JSONResponse:
     return ReloadOut(generation=result.generation, previous=result.previous)
 
 
-@router.post("/articles/{article_id}/status", response_model=StatusOut)
+@router.post("/articles/{article_id}/status", response_model=StatusOut, responses=error_responses(401, 404, 422, 503))
 def set_status(who: AdminDep, article_id: str, body: StatusChange, state: StateDep, answerer: AnswererDep) -> StatusOut:
     """Override an article's status now (durably, audited); it wins until a build includes the change."""
     old = answerer.servable.status(article_id)
@@ -37,7 +37,7 @@ def set_status(who: AdminDep, article_id: str, body: StatusChange, state: StateD
     return _status(article_id, state, answerer)
 
 
-@router.get("/articles/{article_id}/status", response_model=StatusOut)
+@router.get("/articles/{article_id}/status", response_model=StatusOut, responses=error_responses(401, 404, 422, 503))
 def get_status(_: AdminDep, article_id: str, state: StateDep, answerer: AnswererDep) -> StatusOut:
     """The effective and corpus status of an article, with its audit trail."""
     if answerer.servable.status(article_id) is None:

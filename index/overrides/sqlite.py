@@ -1,10 +1,4 @@
-"""Admin status overrides (approve, retract… without a rebuild), stored durably in SQLite with an audit trail.
-
-An override wins over the corpus status recorded in a generation until a build includes the change: when a
-server loads a generation built after the override was set whose corpus status equals it, the override is marked
-`included_in` that generation. From then on generations at least that new follow the corpus; older ones (a
-rollback) keep the override, so rolling back never un-retracts an article. See `rag.servable` for the rule.
-"""
+"""The embedded override store: one SQLite file (WAL), read by every server process on the machine."""
 
 from __future__ import annotations
 
@@ -13,11 +7,11 @@ import sqlite3
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
 from corpus.model import ReviewStatus
+from index.overrides.model import AuditEntry, Override, Snapshot, includable, inclusion_reason
 
 # How stale a snapshot may be when another process (a second server, the CLI) wrote the database.
 REFRESH_SECONDS = 0.5
@@ -42,29 +36,7 @@ CREATE TABLE IF NOT EXISTS audit (
 """
 
 
-@dataclass(frozen=True)
-class Override:
-    article_id: str
-    status: ReviewStatus
-    set_at: dt.datetime
-    included_in: str | None
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    article_id: str
-    at: dt.datetime
-    who: str
-    reason: str
-    old_status: ReviewStatus | None
-    new_status: ReviewStatus
-    generation: str | None
-
-
-Snapshot = Mapping[str, Override]
-
-
-class OverrideStore:
+class SqliteOverrideStore:
     """Thread-safe; `snapshot()` is cheap (a cached mapping, re-read only after another process commits)."""
 
     def __init__(self, path: Path) -> None:
@@ -125,30 +97,30 @@ class OverrideStore:
         self, generation: str, created_at: dt.datetime, statuses: Mapping[str, ReviewStatus]
     ) -> list[str]:
         """Marks overrides that a generation built after them already includes; returns their article ids."""
-        included = [
-            o
-            for o in self.snapshot().values()
-            if o.included_in is None and o.set_at < created_at and statuses.get(o.article_id) == o.status
-        ]
+        included = includable(self.snapshot(), created_at, statuses)
         if not included:
             return []
         now = dt.datetime.now(dt.UTC)
+        marked: list[str] = []
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 for override in included:
-                    self._db.execute(
-                        "UPDATE overrides SET included_in = ? WHERE article_id = ? AND set_at = ?",
+                    cursor = self._db.execute(
+                        "UPDATE overrides SET included_in = ? WHERE article_id = ? AND set_at = ? "
+                        "AND included_in IS NULL",
                         (generation, override.article_id, override.set_at.isoformat()),
                     )
-                    reason = f"{generation} includes this status; the corpus decides again from it on"
-                    self._audit(override.article_id, now, "build", reason, override.status, override.status, generation)
+                    if cursor.rowcount == 1:  # another server loading the same generation may have marked it
+                        status, reason = override.status, inclusion_reason(generation)
+                        self._audit(override.article_id, now, "build", reason, status, status, generation)
+                        marked.append(override.article_id)
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
             self._snapshot, self._version = self._read(), self._data_version()
-        return [o.article_id for o in included]
+        return marked
 
     def audit(self, article_id: str | None = None) -> list[AuditEntry]:
         query = "SELECT article_id, at, who, reason, old_status, new_status, generation FROM audit"

@@ -1,0 +1,93 @@
+"""What an override store holds and promises, whichever database keeps it (SQLite embedded, PostgreSQL shared).
+
+An override wins over the corpus status recorded in a generation until a build includes the change: when a
+server loads a generation built after the override was set whose corpus status equals it, the override is marked
+`included_in` that generation. From then on generations at least that new follow the corpus; older ones (a
+rollback) keep the override, so rolling back never un-retracts an article. See `rag.servable` for the rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from corpus.model import ReviewStatus
+
+# The longest another server may keep serving a status after a change was committed (README, issue 13).
+PROPAGATION_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class Override:
+    article_id: str
+    status: ReviewStatus
+    set_at: dt.datetime
+    included_in: str | None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    article_id: str
+    at: dt.datetime
+    who: str
+    reason: str
+    old_status: ReviewStatus | None
+    new_status: ReviewStatus
+    generation: str | None
+
+
+Snapshot = Mapping[str, Override]
+
+
+class OverridesUnavailable(Exception):
+    """The status database cannot be reached or written; the message says which one and what to check."""
+
+
+class OverrideStore(Protocol):
+    """Durable overrides with their audit trail, shared by every server process that opens the same database.
+
+    `snapshot()` is what each request reads: cheap, never blocking on the database, and a new object only when
+    something changed (so derived caches can be keyed by identity). A change made through one store is in its
+    own next snapshot, and in every other store's within `PROPAGATION_SECONDS`.
+    """
+
+    def snapshot(self) -> Snapshot: ...
+
+    def set_status(
+        self,
+        article_id: str,
+        status: ReviewStatus,
+        *,
+        who: str,
+        reason: str,
+        old_status: ReviewStatus | None,
+        generation: str | None,
+    ) -> Override:
+        """Records the override and its audit entry in one transaction, then publishes a new snapshot."""
+        ...
+
+    def mark_included(
+        self, generation: str, created_at: dt.datetime, statuses: Mapping[str, ReviewStatus]
+    ) -> list[str]:
+        """Marks overrides that a generation built after them already includes; returns their article ids."""
+        ...
+
+    def audit(self, article_id: str | None = None) -> list[AuditEntry]: ...
+
+    def close(self) -> None: ...
+
+
+def includable(snapshot: Snapshot, created_at: dt.datetime, statuses: Mapping[str, ReviewStatus]) -> list[Override]:
+    """Overrides a generation created at `created_at` with these corpus statuses includes (set before it, same
+    status). Each store marks them only if still unmarked, so replicas loading the same generation audit it once."""
+    return [
+        o
+        for o in snapshot.values()
+        if o.included_in is None and o.set_at < created_at and statuses.get(o.article_id) == o.status
+    ]
+
+
+def inclusion_reason(generation: str) -> str:
+    return f"{generation} includes this status; the corpus decides again from it on"
