@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from index.embedder import Embedder
 from index.settings import Settings
 from index.store import LoadedIndex, load_index
 from rag.answer import Answerer
+from tests.postgres import Postgres, running_postgres
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
@@ -51,3 +54,16 @@ def answerer(sample_index: LoadedIndex, embedder: Embedder, settings: Settings) 
 
 def build(corpus_dir: Path, index_dir: Path, settings: Settings, embedder: Embedder) -> BuildReport:
     return build_index(corpus_dir, index_dir, settings, embedder)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """One throwaway PostgreSQL server for the session (skips where PostgreSQL is not installed)."""
+    with running_postgres() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres: Postgres) -> str:
+    """A fresh, empty database on it for one test."""
+    return postgres.create_database(f"test_{uuid.uuid4().hex[:12]}")
