@@ -5,9 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from pathlib import Path
 
 from corpus.model import ReviewStatus
-from index.overrides import PROPAGATION_SECONDS, OverrideStore, Snapshot
+from index.overrides import (
+    PROPAGATION_SECONDS,
+    OverrideStore,
+    Snapshot,
+    existing_override_store,
+    open_override_store,
+)
+from index.settings import Settings
 from tests.index.overrides.conftest import OpenStore
 
 RETRACTED, APPROVED = ReviewStatus.RETRACTED, ReviewStatus.APPROVED
@@ -110,3 +118,12 @@ def test_an_unchanged_snapshot_keeps_its_identity(open_store: OpenStore) -> None
     before = store.snapshot()
     time.sleep(PROPAGATION_SECONDS + 0.2)  # past SQLite's refresh and PostgreSQL's poll
     assert store.snapshot() is before  # `Servable.blocked_rows` recomputes only for a new object
+
+
+def test_a_read_only_command_does_not_create_a_database(tmp_path: Path) -> None:
+    settings = Settings(index_dir=tmp_path)
+    assert existing_override_store(settings) is None and not settings.resolved_overrides_db().exists()
+    open_override_store(settings).close()
+    store = existing_override_store(settings)
+    assert store is not None
+    store.close()
