@@ -6,6 +6,8 @@ lets replicas on several machines share one review status. Callers use `Override
 
 from __future__ import annotations
 
+import logging
+
 from index.overrides.model import (
     PROPAGATION_SECONDS,
     AuditEntry,
@@ -16,6 +18,8 @@ from index.overrides.model import (
 )
 from index.overrides.sqlite import SqliteOverrideStore
 from index.settings import Settings
+
+log = logging.getLogger("followup.overrides")
 
 __all__ = [
     "PROPAGATION_SECONDS",
@@ -35,6 +39,9 @@ def open_override_store(settings: Settings) -> OverrideStore:
     if settings.overrides_url is not None:
         from index.overrides.postgres import PostgresOverrideStore  # psycopg only where PostgreSQL is used
 
+        unused = settings.resolved_overrides_db()
+        if unused.is_file():  # e.g. left from before the switch: its retractions would silently stop applying
+            log.warning("%s holds status overrides that are NOT in effect (FOLLOWUP_OVERRIDES_URL is set)", unused)
         return PostgresOverrideStore(settings.overrides_url.get_secret_value())
     return SqliteOverrideStore(settings.resolved_overrides_db())
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
+from pydantic import SecretStr
 
 from corpus.model import ReviewStatus
-from index.overrides import OverridesUnavailable
+from index.overrides import OverridesUnavailable, SqliteOverrideStore, open_override_store
 from index.overrides.listener import LISTENER_NAME
 from index.overrides.postgres import PostgresOverrideStore
+from index.settings import Settings
 from tests.api.servers import free_port
 
 pytestmark = pytest.mark.slow
@@ -116,3 +119,12 @@ def test_an_unreachable_database_is_named_without_its_password() -> None:
     assert "hunter2" not in message
     assert f"postgresql://someone@127.0.0.1:{port}/followup" in message
     assert "FOLLOWUP_OVERRIDES_URL" in message
+
+
+def test_a_left_over_sqlite_file_is_reported_as_not_in_effect(
+    postgres_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    SqliteOverrideStore(tmp_path / "overrides.sqlite").close()  # from before the switch to PostgreSQL
+    store = open_override_store(Settings(index_dir=tmp_path, overrides_url=SecretStr(postgres_url)))
+    store.close()
+    assert f"{tmp_path / 'overrides.sqlite'} holds status overrides that are NOT in effect" in caplog.text
