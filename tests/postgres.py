@@ -55,6 +55,18 @@ class Postgres:
         return self.url(name)
 
 
+def terminate(database_url: str, application_name: str) -> int:
+    """Kills the server processes of that database's connections with this name (as an operator or a crash
+    would); how many."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE application_name = %s AND datname = current_database()",
+            (application_name,),
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
 @contextmanager
 def running_postgres() -> Iterator[Postgres]:
     """Skips when PostgreSQL is not installed, except in CI (CI=true), where `make test` must have installed it."""

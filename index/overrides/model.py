@@ -9,9 +9,9 @@ rollback) keep the override, so rolling back never un-retracts an article. See `
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from corpus.model import ReviewStatus
 
@@ -39,6 +39,14 @@ class AuditEntry:
 
 
 Snapshot = Mapping[str, Override]
+
+AUDIT_COLUMNS = "article_id, at, who, reason, old_status, new_status, generation"
+
+
+def audit_entry(row: Sequence[Any], at: dt.datetime) -> AuditEntry:
+    """An audit row selected as `AUDIT_COLUMNS`; `at` parsed by the store (SQLite keeps text, PostgreSQL a time)."""
+    old, new = row[4], row[5]
+    return AuditEntry(row[0], at, row[2], row[3], ReviewStatus(old) if old else None, ReviewStatus(new), row[6])
 
 
 class OverridesUnavailable(Exception):

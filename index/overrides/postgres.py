@@ -21,10 +21,12 @@ from psycopg.rows import TupleRow
 from corpus.model import ReviewStatus
 from index.overrides.listener import ChangeListener, connect
 from index.overrides.model import (
+    AUDIT_COLUMNS,
     AuditEntry,
     Override,
     OverridesUnavailable,
     Snapshot,
+    audit_entry,
     includable,
     inclusion_reason,
 )
@@ -139,24 +141,13 @@ class PostgresOverrideStore:
         return marked
 
     def audit(self, article_id: str | None = None) -> list[AuditEntry]:
-        query = "SELECT article_id, at, who, reason, old_status, new_status, generation FROM followup_audit"
+        query = f"SELECT {AUDIT_COLUMNS} FROM followup_audit"
         args: tuple[str, ...] = ()
         if article_id is not None:
             query, args = query + " WHERE article_id = %s", (article_id,)
         with self._session() as conn:
             rows = conn.execute(query + " ORDER BY id", args).fetchall()
-        return [
-            AuditEntry(
-                article_id=row[0],
-                at=row[1],
-                who=row[2],
-                reason=row[3],
-                old_status=ReviewStatus(row[4]) if row[4] else None,
-                new_status=ReviewStatus(row[5]),
-                generation=row[6],
-            )
-            for row in rows
-        ]
+        return [audit_entry(row, row[1]) for row in rows]
 
     def _sync(self, conn: Connection, full: bool) -> None:
         """Applies the rows above the last version applied (every row when `full`: after a reconnect)."""
@@ -214,7 +205,6 @@ def _audit(
     generation: str | None,
 ) -> None:
     conn.execute(
-        "INSERT INTO followup_audit (article_id, at, who, reason, old_status, new_status, generation) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+        f"INSERT INTO followup_audit ({AUDIT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)",
         (article_id, at, who, reason, old.value if old else None, new.value, generation),
     )

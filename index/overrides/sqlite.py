@@ -6,12 +6,21 @@ import datetime as dt
 import sqlite3
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from types import MappingProxyType
 
 from corpus.model import ReviewStatus
-from index.overrides.model import AuditEntry, Override, Snapshot, includable, inclusion_reason
+from index.overrides.model import (
+    AUDIT_COLUMNS,
+    AuditEntry,
+    Override,
+    Snapshot,
+    audit_entry,
+    includable,
+    inclusion_reason,
+)
 
 # How stale a snapshot may be when another process (a second server, the CLI) wrote the database.
 REFRESH_SECONDS = 0.5
@@ -76,21 +85,14 @@ class SqliteOverrideStore:
     ) -> Override:
         """Records the override and its audit entry in one transaction, then publishes a new snapshot."""
         now = dt.datetime.now(dt.UTC)
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.execute(
-                    "INSERT INTO overrides (article_id, status, set_at, included_in) VALUES (?, ?, ?, NULL) "
-                    "ON CONFLICT(article_id) DO UPDATE SET status = excluded.status, set_at = excluded.set_at, "
-                    "included_in = NULL",
-                    (article_id, status.value, now.isoformat()),
-                )
-                self._audit(article_id, now, who, reason, old_status, status, generation)
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._snapshot, self._version = self._read(), self._data_version()
+        with self._write():
+            self._db.execute(
+                "INSERT INTO overrides (article_id, status, set_at, included_in) VALUES (?, ?, ?, NULL) "
+                "ON CONFLICT(article_id) DO UPDATE SET status = excluded.status, set_at = excluded.set_at, "
+                "included_in = NULL",
+                (article_id, status.value, now.isoformat()),
+            )
+            self._audit(article_id, now, who, reason, old_status, status, generation)
         return self._snapshot[article_id]
 
     def mark_included(
@@ -102,45 +104,39 @@ class SqliteOverrideStore:
             return []
         now = dt.datetime.now(dt.UTC)
         marked: list[str] = []
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                for override in included:
-                    cursor = self._db.execute(
-                        "UPDATE overrides SET included_in = ? WHERE article_id = ? AND set_at = ? "
-                        "AND included_in IS NULL",
-                        (generation, override.article_id, override.set_at.isoformat()),
-                    )
-                    if cursor.rowcount == 1:  # another server loading the same generation may have marked it
-                        status, reason = override.status, inclusion_reason(generation)
-                        self._audit(override.article_id, now, "build", reason, status, status, generation)
-                        marked.append(override.article_id)
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._snapshot, self._version = self._read(), self._data_version()
+        with self._write():
+            for override in included:
+                cursor = self._db.execute(
+                    "UPDATE overrides SET included_in = ? WHERE article_id = ? AND set_at = ? AND included_in IS NULL",
+                    (generation, override.article_id, override.set_at.isoformat()),
+                )
+                if cursor.rowcount == 1:  # another server loading the same generation may have marked it
+                    status, reason = override.status, inclusion_reason(generation)
+                    self._audit(override.article_id, now, "build", reason, status, status, generation)
+                    marked.append(override.article_id)
         return marked
 
     def audit(self, article_id: str | None = None) -> list[AuditEntry]:
-        query = "SELECT article_id, at, who, reason, old_status, new_status, generation FROM audit"
+        query = f"SELECT {AUDIT_COLUMNS} FROM audit"
         args: tuple[str, ...] = ()
         if article_id is not None:
             query, args = query + " WHERE article_id = ?", (article_id,)
         with self._lock:
             rows = self._db.execute(query + " ORDER BY id", args).fetchall()
-        return [
-            AuditEntry(
-                article_id=row[0],
-                at=dt.datetime.fromisoformat(row[1]),
-                who=row[2],
-                reason=row[3],
-                old_status=ReviewStatus(row[4]) if row[4] else None,
-                new_status=ReviewStatus(row[5]),
-                generation=row[6],
-            )
-            for row in rows
-        ]
+        return [audit_entry(row, dt.datetime.fromisoformat(row[1])) for row in rows]
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """One write transaction under the lock; this process's snapshot is re-read once it commits."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._snapshot, self._version = self._read(), self._data_version()
 
     def _audit(
         self,
@@ -153,8 +149,7 @@ class SqliteOverrideStore:
         generation: str | None,
     ) -> None:
         self._db.execute(
-            "INSERT INTO audit (article_id, at, who, reason, old_status, new_status, generation) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO audit ({AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (article_id, at.isoformat(), who, reason, old.value if old else None, new.value, generation),
         )
 

@@ -30,13 +30,6 @@ ASAS40 = "What share of biologic-naive ankylosing spondylitis patients reached A
 ALOPECIA = "What are the treatment options for alopecia areata?"
 
 
-@pytest.fixture
-def index_copy(sample_index_dir: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "index"
-    shutil.copytree(sample_index_dir, copy, ignore=shutil.ignore_patterns("overrides.sqlite*"))
-    return copy
-
-
 def _settings(index_dir: Path, **extra: object) -> Settings:
     return Settings(index_dir=index_dir, admin_token=SecretStr(TOKEN), **extra)  # type: ignore[arg-type]
 

@@ -4,7 +4,6 @@ served by both within a second, also after their listener connections are killed
 from __future__ import annotations
 
 import math
-import shutil
 import signal
 import time
 from collections.abc import Iterator
@@ -13,7 +12,6 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 
 from index.builder import build_index
@@ -22,6 +20,7 @@ from index.overrides.listener import LISTENER_NAME
 from index.settings import Settings
 from tests.api.servers import Server, running_server
 from tests.conftest import CORPUS, SEED_ID
+from tests.postgres import terminate
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -30,13 +29,6 @@ ADMIN = {"Authorization": f"Bearer {TOKEN}"}
 ASAS40 = "What share of biologic-naive ankylosing spondylitis patients reached ASAS40 at week 14 on upadacitinib?"
 RETRACTIONS = 101  # each followed by an approval
 LIMIT_SECONDS = 5.0  # a change not served by both by then fails the test outright
-
-
-@pytest.fixture
-def index_copy(sample_index_dir: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "index"
-    shutil.copytree(sample_index_dir, copy, ignore=shutil.ignore_patterns("overrides.sqlite*"))
-    return copy
 
 
 @contextmanager
@@ -97,13 +89,7 @@ def test_replicas_serve_a_status_change_within_a_second_and_after_their_listener
         )
         assert _p99(retracted) <= 1.0 and _p99(approved) <= 1.0
 
-        with psycopg.connect(postgres_url, autocommit=True) as conn:
-            killed = conn.execute(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE application_name = %s AND datname = current_database()",
-                (LISTENER_NAME,),
-            ).fetchone()
-        assert killed == (2,)  # one listener per replica
+        assert terminate(postgres_url, LISTENER_NAME) == 2  # one listener per replica
         after_kill = _seconds_until_both(client, servers, "retracted")
         then = _seconds_until_both(client, servers, "approved")
         print(

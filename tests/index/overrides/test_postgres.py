@@ -17,6 +17,7 @@ from index.overrides.listener import LISTENER_NAME
 from index.overrides.postgres import PostgresOverrideStore
 from index.settings import Settings
 from tests.api.servers import free_port
+from tests.postgres import terminate
 
 pytestmark = pytest.mark.slow
 
@@ -62,13 +63,7 @@ def test_the_listener_reconnects_and_resyncs_after_its_connection_is_killed(
 ) -> None:
     reader, writer = replicas
     _wait_following(reader)
-    with psycopg.connect(postgres_url, autocommit=True) as admin:
-        killed = admin.execute(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE application_name = %s AND datname = current_database()",
-            (LISTENER_NAME,),
-        ).fetchone()
-    assert killed == (2,)
+    assert terminate(postgres_url, LISTENER_NAME) == 2
     _retract(writer, "while-down")  # likely committed before the listener is back: only the resync can bring it
     assert _seconds_until_seen(reader, "while-down", 2.0) < 2.0
     _wait_following(reader)
