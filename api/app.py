@@ -39,8 +39,8 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         use_threads_per_query(settings.query_threads)
+        overrides = open_override_store(settings)  # first: an unreachable status database fails in a second
         embedder = Embedder(settings.resolved_model_path(), settings.embed_batch_size)
-        overrides = open_override_store(settings)
         state = ServerState(settings, embedder, overrides, configured_query_encoder(settings))
         unhook = _reload_on_sighup(state)  # before loading: a HUP during start-up must not kill the process
         try:

@@ -142,13 +142,15 @@ def serve_command(
     from api.app import create_app
     from api.logs import configure_json_logging
     from api.security import ConfigError
+    from index.overrides import OverridesUnavailable, open_override_store
 
     settings = _settings()
     if index is not None:
         settings = settings.model_copy(update={"index_dir": index})
     try:
         application = create_app(settings)
-    except ConfigError as exc:
+        open_override_store(settings).close()  # an unreachable status database: one line now, not a traceback later
+    except (ConfigError, OverridesUnavailable) as exc:
         raise _fail(str(exc)) from None
     configure_json_logging()
     # Without an index the server still starts: /healthz answers, /readyz says why it is not ready.

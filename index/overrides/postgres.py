@@ -175,7 +175,7 @@ class PostgresOverrideStore:
                 yield conn
         except psycopg.OperationalError as exc:
             raise OverridesUnavailable(
-                f"the review-status database {describe(self._url)} is unavailable ({str(exc).strip()}); "
+                f"the review-status database {describe(self._url)} is unavailable ({' '.join(str(exc).split())}); "
                 "check that PostgreSQL is running and FOLLOWUP_OVERRIDES_URL"
             ) from exc
 
