@@ -44,6 +44,7 @@ class Postgres:
     port: int
     bindir: Path
     data: Path
+    as_user: tuple[str, ...]  # runuser … -- when the tests run as root
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
@@ -53,6 +54,13 @@ class Postgres:
         with psycopg.connect(self.url(), autocommit=True) as conn:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         return self.url(name)
+
+    def restart(self) -> None:
+        """Stops the server (closing every connection) and starts it again on the same port and data."""
+        log = self.data.parent / "server.log"  # never our pipes: the server would hold them open, and us waiting
+        _run(
+            [*self.as_user, str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(log), "-m", "fast", "restart"]
+        )
 
 
 def terminate(database_url: str, application_name: str) -> int:
@@ -76,11 +84,11 @@ def running_postgres() -> Iterator[Postgres]:
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)
-    as_user: list[str] = []
+    as_user: tuple[str, ...] = ()
     root = Path(tempfile.mkdtemp(prefix="followup-pg-"))  # under /tmp, which an unprivileged user can traverse
     if os.geteuid() == 0:
         user = _unprivileged_user()
-        as_user = ["runuser", "-u", user, "--"]
+        as_user = ("runuser", "-u", user, "--")
         account = pwd.getpwnam(user)
         os.chown(root, account.pw_uid, account.pw_gid)
     data, port = root / "data", free_port()
@@ -90,7 +98,7 @@ def running_postgres() -> Iterator[Postgres]:
         start = [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "server.log"), "-w", "-t", "60"]
         _run([*as_user, *start, "-o", options, "start"])
         try:
-            yield Postgres(port, bindir, data)
+            yield Postgres(port, bindir, data, as_user)
         finally:
             _run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"])
     finally:

@@ -22,7 +22,7 @@ log = logging.getLogger("followup.overrides")
 LISTENER_NAME = "followup-listener"  # application_name: what an operator sees in pg_stat_activity
 POLL_SECONDS = 1.0  # the backstop when a notification is lost
 WAKE_SECONDS = 0.1  # how often a quiet wait checks whether the store is closing
-RETRY_SECONDS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0)  # reconnect back-off; a killed connection retries at once
+RETRY_SECONDS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0)  # reconnect back-off: a killed connection retries at once
 CONNECT_TIMEOUT = 5
 # Without these a peer that vanishes silently (no RST) could leave a thread waiting on a dead socket for hours.
 KEEPALIVES = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3}

@@ -17,7 +17,7 @@ from index.overrides.listener import LISTENER_NAME
 from index.overrides.postgres import PostgresOverrideStore
 from index.settings import Settings
 from tests.api.servers import free_port
-from tests.postgres import terminate
+from tests.postgres import running_postgres, terminate
 
 pytestmark = pytest.mark.slow
 
@@ -69,6 +69,21 @@ def test_the_listener_reconnects_and_resyncs_after_its_connection_is_killed(
     _wait_following(reader)
     _retract(writer, "after")
     assert _seconds_until_seen(reader, "after", 1.0) < 1.0
+
+
+def test_the_listener_comes_back_after_the_database_restarts() -> None:
+    with running_postgres() as own:  # its own server: restarting the shared one would disturb other tests
+        url = own.create_database("restarts")
+        reader = PostgresOverrideStore(url)
+        try:
+            _wait_following(reader)
+            own.restart()
+            writer = PostgresOverrideStore(url)  # a replica starting meanwhile
+            _retract(writer, "after-restart")
+            writer.close()
+            assert _seconds_until_seen(reader, "after-restart", 3.0) < 3.0  # back-off ≤ 2 s, then a full resync
+        finally:
+            reader.close()
 
 
 def test_a_change_without_a_notification_is_found_by_the_poll(
