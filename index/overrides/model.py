@@ -56,7 +56,7 @@ class OverridesUnavailable(Exception):
 class OverrideStore(Protocol):
     """Durable overrides with their audit trail, shared by every server process that opens the same database.
 
-    `snapshot()` is what each request reads: cheap, never blocking on the database, and a new object only when
+    `snapshot()` is what each request reads: cheap (never a network round trip), and a new object only when
     something changed (so derived caches can be keyed by identity). A change made through one store is in its
     own next snapshot, and in every other store's within `PROPAGATION_SECONDS`.
     """
