@@ -64,6 +64,8 @@ def postgres() -> Iterator[Postgres]:
 
 
 @pytest.fixture
-def postgres_url(postgres: Postgres) -> str:
-    """A fresh, empty database on it for one test."""
-    return postgres.create_database(f"test_{uuid.uuid4().hex[:12]}")
+def postgres_url(postgres: Postgres) -> Iterator[str]:
+    """A fresh, empty database on it for one test, dropped after it."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    yield postgres.create_database(name)
+    postgres.drop_database(name)

@@ -52,8 +52,15 @@ class Postgres:
     def create_database(self, name: str) -> str:
         """A new empty database (one per test keeps tests independent); its URL."""
         with psycopg.connect(self.url(), autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+            if conn.info.server_version >= 150000:  # copy files rather than log the template's 7 MB to the WAL
+                create += sql.SQL(" STRATEGY = FILE_COPY")
+            conn.execute(create)
         return self.url(name)
+
+    def drop_database(self, name: str) -> None:
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
     def restart(self) -> None:
         """Stops the server (closing every connection) and starts it again on the same port and data."""
