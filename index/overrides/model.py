@@ -9,9 +9,10 @@ rollback) keep the override, so rolling back never un-retracts an article. See `
 from __future__ import annotations
 
 import datetime as dt
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from corpus.model import ReviewStatus
 
@@ -53,7 +54,7 @@ class OverridesUnavailable(Exception):
     """The status database cannot be reached or written; the message says which one and what to check."""
 
 
-class OverrideStore(Protocol):
+class OverrideStore(ABC):
     """Durable overrides with their audit trail, shared by every server process that opens the same database.
 
     `snapshot()` is what each request reads: cheap (never a network round trip), and a new object only when
@@ -61,7 +62,14 @@ class OverrideStore(Protocol):
     own next snapshot, and in every other store's within `PROPAGATION_SECONDS`.
     """
 
+    @abstractmethod
     def snapshot(self) -> Snapshot: ...
+
+    @abstractmethod
+    def audit(self, article_id: str | None = None) -> list[AuditEntry]: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
 
     def set_status(
         self,
@@ -74,28 +82,37 @@ class OverrideStore(Protocol):
         generation: str | None,
     ) -> Override:
         """Records the override and its audit entry in one transaction, then publishes a new snapshot."""
-        ...
+        now = dt.datetime.now(dt.UTC)
+        self._record(
+            Override(article_id, status, now, None),
+            AuditEntry(article_id, now, who, reason, old_status, status, generation),
+        )
+        return self.snapshot()[article_id]
 
     def mark_included(
         self, generation: str, created_at: dt.datetime, statuses: Mapping[str, ReviewStatus]
     ) -> list[str]:
         """Marks overrides that a generation built after them already includes; returns their article ids."""
-        ...
+        now = dt.datetime.now(dt.UTC)
+        reason = f"{generation} includes this status; the corpus decides again from it on"
+        included = [
+            (o, AuditEntry(o.article_id, now, "build", reason, o.status, o.status, generation))
+            for o in self.snapshot().values()
+            if o.included_in is None and o.set_at < created_at and statuses.get(o.article_id) == o.status
+        ]
+        return self._include(generation, included) if included else []
 
-    def audit(self, article_id: str | None = None) -> list[AuditEntry]: ...
+    @abstractmethod
+    def _record(self, override: Override, entry: AuditEntry) -> None:
+        """In one transaction: upserts the override and appends the entry; then this store's snapshot has it."""
 
-    def close(self) -> None: ...
-
-
-def includable(snapshot: Snapshot, created_at: dt.datetime, statuses: Mapping[str, ReviewStatus]) -> list[Override]:
-    """Overrides a generation created at `created_at` with these corpus statuses includes (set before it, same
-    status). Each store marks them only if still unmarked, so replicas loading the same generation audit it once."""
-    return [
-        o
-        for o in snapshot.values()
-        if o.included_in is None and o.set_at < created_at and statuses.get(o.article_id) == o.status
-    ]
+    @abstractmethod
+    def _include(self, generation: str, included: list[tuple[Override, AuditEntry]]) -> list[str]:
+        """In one transaction: marks each override `included_in` the generation and audits it, but only if it is
+        still unmarked and unchanged (replicas loading the same generation race here); returns the ids marked."""
 
 
-def inclusion_reason(generation: str) -> str:
-    return f"{generation} includes this status; the corpus decides again from it on"
+def audit_values(entry: AuditEntry, at: object) -> tuple[object, ...]:
+    """The row an entry is stored as, in `AUDIT_COLUMNS` order; `at` as the database keeps times."""
+    old = entry.old_status.value if entry.old_status else None
+    return (entry.article_id, at, entry.who, entry.reason, old, entry.new_status.value, entry.generation)

@@ -8,9 +8,8 @@ made here is applied here before `set_status` returns, so the next request on th
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from types import MappingProxyType
 
@@ -24,11 +23,11 @@ from index.overrides.model import (
     AUDIT_COLUMNS,
     AuditEntry,
     Override,
+    OverrideStore,
     OverridesUnavailable,
     Snapshot,
     audit_entry,
-    includable,
-    inclusion_reason,
+    audit_values,
 )
 
 CHANNEL = "followup_overrides"
@@ -64,7 +63,7 @@ CREATE INDEX IF NOT EXISTS followup_audit_article ON followup_audit (article_id,
 Connection = psycopg.Connection[TupleRow]
 
 
-class PostgresOverrideStore:
+class PostgresOverrideStore(OverrideStore):
     """Thread-safe; `snapshot()` only reads a reference, which the listener thread and local writes replace."""
 
     def __init__(self, url: str) -> None:
@@ -90,51 +89,32 @@ class PostgresOverrideStore:
     def snapshot(self) -> Snapshot:
         return self._snapshot
 
-    def set_status(
-        self,
-        article_id: str,
-        status: ReviewStatus,
-        *,
-        who: str,
-        reason: str,
-        old_status: ReviewStatus | None,
-        generation: str | None,
-    ) -> Override:
-        now = dt.datetime.now(dt.UTC)
+    def _record(self, override: Override, entry: AuditEntry) -> None:
         with self._session() as conn:
             with conn.transaction():
-                version = _next_version(conn)
                 conn.execute(
                     "INSERT INTO followup_overrides (article_id, status, set_at, included_in, version) "
                     "VALUES (%s, %s, %s, NULL, %s) ON CONFLICT (article_id) DO UPDATE SET status = excluded.status, "
                     "set_at = excluded.set_at, included_in = NULL, version = excluded.version",
-                    (article_id, status.value, now, version),
+                    (override.article_id, override.status.value, override.set_at, _next_version(conn)),
                 )
-                _audit(conn, article_id, now, who, reason, old_status, status, generation)
+                _audit(conn, entry)
                 conn.execute("SELECT pg_notify(%s, '')", (CHANNEL,))
             self._sync(conn, False)
-        return self._snapshot[article_id]
 
-    def mark_included(
-        self, generation: str, created_at: dt.datetime, statuses: Mapping[str, ReviewStatus]
-    ) -> list[str]:
-        included = includable(self._snapshot, created_at, statuses)
-        if not included:
-            return []
-        now = dt.datetime.now(dt.UTC)
+    def _include(self, generation: str, included: list[tuple[Override, AuditEntry]]) -> list[str]:
         marked: list[str] = []
         with self._session() as conn:
             with conn.transaction():
                 version = _next_version(conn)
-                for override in included:
+                for override, entry in included:
                     cursor = conn.execute(
                         "UPDATE followup_overrides SET included_in = %s, version = %s "
                         "WHERE article_id = %s AND set_at = %s AND included_in IS NULL",
                         (generation, version, override.article_id, override.set_at),
                     )
-                    if cursor.rowcount == 1:  # another replica loading the same generation may have marked it
-                        status, reason = override.status, inclusion_reason(generation)
-                        _audit(conn, override.article_id, now, "build", reason, status, status, generation)
+                    if cursor.rowcount == 1:
+                        _audit(conn, entry)
                         marked.append(override.article_id)
                 conn.execute("SELECT pg_notify(%s, '')", (CHANNEL,))
             self._sync(conn, False)
@@ -194,17 +174,6 @@ def _next_version(conn: Connection) -> int:
     return int(row[0])
 
 
-def _audit(
-    conn: Connection,
-    article_id: str,
-    at: dt.datetime,
-    who: str,
-    reason: str,
-    old: ReviewStatus | None,
-    new: ReviewStatus,
-    generation: str | None,
-) -> None:
-    conn.execute(
-        f"INSERT INTO followup_audit ({AUDIT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-        (article_id, at, who, reason, old.value if old else None, new.value, generation),
-    )
+def _audit(conn: Connection, entry: AuditEntry) -> None:
+    values = audit_values(entry, entry.at)
+    conn.execute(f"INSERT INTO followup_audit ({AUDIT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)", values)

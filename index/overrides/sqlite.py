@@ -6,7 +6,7 @@ import datetime as dt
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import MappingProxyType
@@ -16,10 +16,10 @@ from index.overrides.model import (
     AUDIT_COLUMNS,
     AuditEntry,
     Override,
+    OverrideStore,
     Snapshot,
     audit_entry,
-    includable,
-    inclusion_reason,
+    audit_values,
 )
 
 # How stale a snapshot may be when another process (a second server, the CLI) wrote the database.
@@ -45,7 +45,7 @@ CREATE TABLE IF NOT EXISTS audit (
 """
 
 
-class SqliteOverrideStore:
+class SqliteOverrideStore(OverrideStore):
     """Thread-safe; `snapshot()` is cheap (a cached mapping, re-read only after another process commits)."""
 
     def __init__(self, path: Path) -> None:
@@ -73,46 +73,26 @@ class SqliteOverrideStore:
                 self._checked = time.monotonic()
         return self._snapshot
 
-    def set_status(
-        self,
-        article_id: str,
-        status: ReviewStatus,
-        *,
-        who: str,
-        reason: str,
-        old_status: ReviewStatus | None,
-        generation: str | None,
-    ) -> Override:
-        """Records the override and its audit entry in one transaction, then publishes a new snapshot."""
-        now = dt.datetime.now(dt.UTC)
+    def _record(self, override: Override, entry: AuditEntry) -> None:
         with self._write():
             self._db.execute(
                 "INSERT INTO overrides (article_id, status, set_at, included_in) VALUES (?, ?, ?, NULL) "
                 "ON CONFLICT(article_id) DO UPDATE SET status = excluded.status, set_at = excluded.set_at, "
                 "included_in = NULL",
-                (article_id, status.value, now.isoformat()),
+                (override.article_id, override.status.value, override.set_at.isoformat()),
             )
-            self._audit(article_id, now, who, reason, old_status, status, generation)
-        return self._snapshot[article_id]
+            self._audit(entry)
 
-    def mark_included(
-        self, generation: str, created_at: dt.datetime, statuses: Mapping[str, ReviewStatus]
-    ) -> list[str]:
-        """Marks overrides that a generation built after them already includes; returns their article ids."""
-        included = includable(self.snapshot(), created_at, statuses)
-        if not included:
-            return []
-        now = dt.datetime.now(dt.UTC)
+    def _include(self, generation: str, included: list[tuple[Override, AuditEntry]]) -> list[str]:
         marked: list[str] = []
         with self._write():
-            for override in included:
+            for override, entry in included:
                 cursor = self._db.execute(
                     "UPDATE overrides SET included_in = ? WHERE article_id = ? AND set_at = ? AND included_in IS NULL",
                     (generation, override.article_id, override.set_at.isoformat()),
                 )
-                if cursor.rowcount == 1:  # another server loading the same generation may have marked it
-                    status, reason = override.status, inclusion_reason(generation)
-                    self._audit(override.article_id, now, "build", reason, status, status, generation)
+                if cursor.rowcount == 1:
+                    self._audit(entry)
                     marked.append(override.article_id)
         return marked
 
@@ -138,20 +118,9 @@ class SqliteOverrideStore:
                 raise
             self._snapshot, self._version = self._read(), self._data_version()
 
-    def _audit(
-        self,
-        article_id: str,
-        at: dt.datetime,
-        who: str,
-        reason: str,
-        old: ReviewStatus | None,
-        new: ReviewStatus,
-        generation: str | None,
-    ) -> None:
-        self._db.execute(
-            f"INSERT INTO audit ({AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (article_id, at.isoformat(), who, reason, old.value if old else None, new.value, generation),
-        )
+    def _audit(self, entry: AuditEntry) -> None:
+        values = audit_values(entry, entry.at.isoformat())
+        self._db.execute(f"INSERT INTO audit ({AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", values)
 
     def _read(self) -> Snapshot:
         rows = self._db.execute("SELECT article_id, status, set_at, included_in FROM overrides").fetchall()
