@@ -74,6 +74,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health.router)
     if settings.admin_on:
         app.include_router(admin.router)
+        app.add_exception_handler(OverridesUnavailable, admin.status_store_down)
     app.include_router(metrics.router)
 
     def index_facts() -> IndexFacts | None:
@@ -95,12 +96,6 @@ def create_app(settings: Settings) -> FastAPI:
             exc = HTTPException(status_code=422, detail="request body is not valid UTF-8 JSON")
         return await http_exception_handler(request, exc)
 
-    @app.exception_handler(OverridesUnavailable)
-    async def status_store_down(request: Request, exc: OverridesUnavailable) -> JSONResponse:
-        # Nothing was changed; the admin can retry once the database is back (serving goes on from the snapshot).
-        log.error("%s %s: %s", request.method, request.url.path, exc)
-        return JSONResponse(status_code=503, content={"detail": str(exc)})
-
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         # Logged without the request body: questions may hold patient details.
@@ -118,7 +113,7 @@ def _reload_on_sighup(state: ServerState) -> Callable[[], None]:
     async def reload() -> None:
         try:
             await run_in_threadpool(state.reload)
-        except IndexUnavailable as exc:
+        except (IndexUnavailable, OverridesUnavailable) as exc:
             log.error("SIGHUP reload refused, still serving the previous generation: %s", exc)
 
     def on_signal() -> None:

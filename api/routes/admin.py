@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+import logging
+
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
@@ -11,6 +13,7 @@ from api.schemas import AuditOut, ReloadError, ReloadOut, StatusChange, StatusOu
 from api.security import AdminDep
 from index.store import IndexUnavailable
 
+log = logging.getLogger("followup.api")
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
 
@@ -43,6 +46,13 @@ def get_status(_: AdminDep, article_id: str, state: StateDep, answerer: Answerer
     if answerer.servable.status(article_id) is None:
         raise HTTPException(status_code=404, detail=f"no article with id {article_id!r} in the served index")
     return _status(article_id, state, answerer)
+
+
+async def status_store_down(request: Request, exc: Exception) -> JSONResponse:
+    """503 when the review-status database (PostgreSQL) cannot be reached: nothing changed, retry once it is back;
+    serving goes on from the statuses last seen."""
+    log.error("%s %s: %s", request.method, request.url.path, exc)
+    return JSONResponse(status_code=503, content={"detail": str(exc)})
 
 
 def _status(article_id: str, state: StateDep, answerer: AnswererDep) -> StatusOut:
