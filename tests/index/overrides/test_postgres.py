@@ -116,7 +116,7 @@ def test_snapshots_never_wait_for_a_blocked_database(
             assert reader.snapshot()["a"].status is ReviewStatus.RETRACTED
             slowest = max(slowest, time.perf_counter() - started)
             time.sleep(0.01)
-    assert slowest < 0.01
+    assert slowest < 0.1  # the lock is held for 1.5 s; 0.1 leaves room for a busy machine's scheduling
     _retract(writer, "b")
     assert _seconds_until_seen(reader, "b", 1.0) < 1.0  # and it catches up once the lock is gone
 
