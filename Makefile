@@ -21,7 +21,7 @@ ifeq ($(CORPUS),corpus)
 export FOLLOWUP_ANSWERABILITY_CALIBRATION ?= eval/gold/sample.jsonl
 endif
 
-.PHONY: serve test index lint typecheck clean chromium
+.PHONY: serve test index lint typecheck clean chromium postgresql
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,7 @@ $(VENV)/.installed-test: pyproject.toml constraints.txt | $(BIN)/python
 	$(PIP) install torch==2.13.0
 	$(PIP) install -c constraints.txt -e '.[test]'
 	$(MAKE) --no-print-directory chromium
+	$(MAKE) --no-print-directory postgresql
 	touch $@
 
 # The browser tests drive Debian's chromium (Playwright's own browser download does not work here).
@@ -43,6 +44,13 @@ chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \
 		SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
 		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends chromium; \
+	fi
+
+# The replica tests start a throwaway PostgreSQL from Debian's binaries (tests/postgres.py; any major version).
+postgresql:
+	@if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then \
+		SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends postgresql; \
 	fi
 
 $(INDEX)/CURRENT: | $(VENV)/.installed-serve

@@ -24,7 +24,7 @@ from api.state import ServerState
 from api.telemetry import RequestTelemetry, route_templates
 from index.embedder import Embedder
 from index.onnx_encoder import configured_query_encoder
-from index.overrides import OverrideStore
+from index.overrides import OverridesUnavailable, open_override_store
 from index.settings import Settings
 from index.store import IndexUnavailable
 from index.threads import use_threads_per_query
@@ -39,8 +39,8 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         use_threads_per_query(settings.query_threads)
+        overrides = open_override_store(settings)  # first: an unreachable status database fails in a second
         embedder = Embedder(settings.resolved_model_path(), settings.embed_batch_size)
-        overrides = OverrideStore(settings.resolved_overrides_db())
         state = ServerState(settings, embedder, overrides, configured_query_encoder(settings))
         unhook = _reload_on_sighup(state)  # before loading: a HUP during start-up must not kill the process
         try:
@@ -74,6 +74,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health.router)
     if settings.admin_on:
         app.include_router(admin.router)
+        app.add_exception_handler(OverridesUnavailable, admin.status_store_down)
     app.include_router(metrics.router)
 
     def index_facts() -> IndexFacts | None:
@@ -112,7 +113,7 @@ def _reload_on_sighup(state: ServerState) -> Callable[[], None]:
     async def reload() -> None:
         try:
             await run_in_threadpool(state.reload)
-        except IndexUnavailable as exc:
+        except (IndexUnavailable, OverridesUnavailable) as exc:
             log.error("SIGHUP reload refused, still serving the previous generation: %s", exc)
 
     def on_signal() -> None:

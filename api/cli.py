@@ -143,13 +143,15 @@ def serve_command(
     from api.app import create_app
     from api.logs import configure_json_logging
     from api.security import ConfigError
+    from index.overrides import OverridesUnavailable, open_override_store
 
     settings = _settings()
     if index is not None:
         settings = settings.model_copy(update={"index_dir": index})
     try:
         application = create_app(settings)
-    except ConfigError as exc:
+        open_override_store(settings).close()  # an unreachable status database: one line now, not a traceback later
+    except (ConfigError, OverridesUnavailable) as exc:
         raise _fail(str(exc)) from None
     configure_json_logging()
     # Without an index the server still starts: /healthz answers, /readyz says why it is not ready.
@@ -175,7 +177,7 @@ def ask_command(
     """Answer one question from the index and print the answer as JSON."""
     from eval.runner import served_answerer
     from index.embedder import Embedder
-    from index.overrides import OverrideStore
+    from index.overrides import OverridesUnavailable, existing_override_store
     from index.store import load_index
     from rag.answer import UnknownArticle
     from rag.types import Mode
@@ -183,21 +185,25 @@ def ask_command(
     settings = _settings()
     if index is not None:
         settings = settings.model_copy(update={"index_dir": index})
+    overrides = None
     try:
-        overrides_db = settings.resolved_overrides_db()
+        overrides = existing_override_store(settings)  # as the server would serve it
         answerer = served_answerer(
             load_index(settings.index_dir),
             settings,
             Embedder(settings.resolved_model_path(), settings.embed_batch_size),
-            OverrideStore(overrides_db) if overrides_db.is_file() else None,  # as the server would serve it
+            overrides,
         )
         answer = answerer.ask(
             question, article_id=article_id, history=history or [], top_k=top_k, mode=Mode.from_str(mode)
         )
     except UnknownArticle:
         raise _fail(f"article_id {article_id!r} is not an approved article of the index") from None
-    except KNOWN_ERRORS as exc:
+    except (*KNOWN_ERRORS, OverridesUnavailable) as exc:
         raise _fail(str(exc)) from None
+    finally:
+        if overrides is not None:
+            overrides.close()
     typer.echo(json.dumps(answer.model_dump(mode="json"), indent=2, ensure_ascii=False))
 
 

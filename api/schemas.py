@@ -141,7 +141,8 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         404: "Not found (or not an approved article).",
         413: "Request body too large (FOLLOWUP_MAX_BODY_BYTES).",
         422: "Invalid input: unknown fields, out-of-range values or malformed JSON.",
-        503: "No usable index is loaded (see /readyz), or it lacks what this route needs: rebuild it.",
+        503: "No usable index is loaded (see /readyz), or it lacks what this route needs: rebuild it; on admin "
+        "routes also: the review-status database (FOLLOWUP_OVERRIDES_URL) cannot be reached.",
     }
     return {status: {"model": ErrorOut, "description": described[status]} for status in statuses}
 

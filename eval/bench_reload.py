@@ -14,7 +14,7 @@ from pathlib import Path
 
 from corpus.model import ReviewStatus
 from index.embedder import Embedder
-from index.overrides import OverrideStore
+from index.overrides import SqliteOverrideStore
 from index.settings import Settings
 from index.store import current_generation, load_index, verify_generation
 from rag.answer import Answerer
@@ -47,7 +47,7 @@ def main() -> None:
     settings = Settings()
     embedder = Embedder(settings.resolved_model_path(), settings.embed_batch_size)
     with tempfile.TemporaryDirectory() as folder:
-        overrides = OverrideStore(Path(folder) / "overrides.sqlite")
+        overrides = SqliteOverrideStore(Path(folder) / "overrides.sqlite")
         answerer = Answerer(index, embedder, settings, overrides)
         print(f"hybrid top_k=10, nothing retracted: {_ms_per_question(answerer):.1f} ms/question")
         for article_id in sorted(index.articles)[: args.retract]:

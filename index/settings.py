@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from index.tokenize import STOPWORDS, StopwordSet
@@ -145,6 +145,11 @@ class Settings(BaseSettings):
         default=None,
         description="SQLite file of status overrides and their audit trail; default: <index_dir>/overrides.sqlite.",
     )
+    overrides_url: SecretStr | None = Field(
+        default=None,
+        description="postgresql://user:password@host:port/database holding the status overrides and their audit "
+        "trail instead of SQLite, shared by every server replica (each learns of a change within a second).",
+    )
     admin_token: SecretStr | None = Field(
         default=None, description="Bearer token for /v1/admin/* (compared in constant time)."
     )
@@ -171,6 +176,19 @@ class Settings(BaseSettings):
         if value is not None and not (value / "config.json").is_file() and not (value / "modules.json").is_file():
             raise ValueError(f"{value} is not a sentence-transformers model folder (no config.json)")
         return value
+
+    @field_validator("overrides_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be a postgresql://user:password@host:port/database URL")
+        return value
+
+    @model_validator(mode="after")
+    def _one_override_store(self) -> Settings:
+        if self.overrides_url is not None and self.overrides_db is not None:
+            raise ValueError("set FOLLOWUP_OVERRIDES_URL (PostgreSQL) or FOLLOWUP_OVERRIDES_DB (SQLite), not both")
+        return self
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -1,8 +1,8 @@
 """The one place that decides whether an article may be served: its effective status must be approved.
 
-Effective status = the admin override (index/overrides.py) while it applies to the served generation, else the
-status the corpus had when the generation was built. Every serving path (ask, articles, related) asks
-`Servable.is_servable`; retrieval also uses `blocked_rows` to skip unservable chunks before ranking.
+Effective status = the admin override (`index.overrides`: SQLite or PostgreSQL) while it applies to the served
+generation, else the status the corpus had when the generation was built. Every serving path (ask, articles,
+related) asks `Servable.is_servable`; retrieval also uses `blocked_rows` to skip unservable chunks before ranking.
 """
 
 from __future__ import annotations

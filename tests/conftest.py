@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from index.settings import Settings
 from index.store import LoadedIndex, load_index
 from rag.answer import Answerer
 from rag.building import build_index
+from tests.postgres import Postgres, running_postgres
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
@@ -50,3 +53,18 @@ def sample_index(sample_index_dir: Path) -> LoadedIndex:
 @pytest.fixture(scope="session")
 def answerer(sample_index: LoadedIndex, embedder: Embedder, settings: Settings) -> Answerer:
     return served_answerer(sample_index, settings, embedder)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """One throwaway PostgreSQL server for the session (skips where PostgreSQL is not installed)."""
+    with running_postgres() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres: Postgres) -> Iterator[str]:
+    """A fresh, empty database on it for one test, dropped after it."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    yield postgres.create_database(name)
+    postgres.drop_database(name)

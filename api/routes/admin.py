@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+import logging
+
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api.deps import AnswererDep, StateDep
-from api.schemas import AuditOut, ReloadError, ReloadOut, StatusChange, StatusOut
+from api.schemas import AuditOut, ReloadError, ReloadOut, StatusChange, StatusOut, error_responses
 from api.security import AdminDep
 from index.store import IndexUnavailable
 
+log = logging.getLogger("followup.api")
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
 
@@ -25,7 +28,7 @@ async def reload(_: AdminDep, state: StateDep) -> ReloadOut | JSONResponse:
     return ReloadOut(generation=result.generation, previous=result.previous)
 
 
-@router.post("/articles/{article_id}/status", response_model=StatusOut)
+@router.post("/articles/{article_id}/status", response_model=StatusOut, responses=error_responses(401, 404, 422, 503))
 def set_status(who: AdminDep, article_id: str, body: StatusChange, state: StateDep, answerer: AnswererDep) -> StatusOut:
     """Override an article's status now (durably, audited); it wins until a build includes the change."""
     old = answerer.servable.status(article_id)
@@ -37,12 +40,19 @@ def set_status(who: AdminDep, article_id: str, body: StatusChange, state: StateD
     return _status(article_id, state, answerer)
 
 
-@router.get("/articles/{article_id}/status", response_model=StatusOut)
+@router.get("/articles/{article_id}/status", response_model=StatusOut, responses=error_responses(401, 404, 422, 503))
 def get_status(_: AdminDep, article_id: str, state: StateDep, answerer: AnswererDep) -> StatusOut:
     """The effective and corpus status of an article, with its audit trail."""
     if answerer.servable.status(article_id) is None:
         raise HTTPException(status_code=404, detail=f"no article with id {article_id!r} in the served index")
     return _status(article_id, state, answerer)
+
+
+async def status_store_down(request: Request, exc: Exception) -> JSONResponse:
+    """503 when the review-status database (PostgreSQL) cannot be reached: nothing changed, retry once it is back;
+    serving goes on from the statuses last seen."""
+    log.error("%s %s: %s", request.method, request.url.path, exc)
+    return JSONResponse(status_code=503, content={"detail": str(exc)})
 
 
 def _status(article_id: str, state: StateDep, answerer: AnswererDep) -> StatusOut:

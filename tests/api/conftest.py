@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.api.servers import running_server
+
+
+@pytest.fixture
+def index_copy(sample_index_dir: Path, tmp_path: Path) -> Path:
+    """A private copy of the sample index (without its overrides) for a test that builds, reloads or retracts."""
+    copy = tmp_path / "index"
+    shutil.copytree(sample_index_dir, copy, ignore=shutil.ignore_patterns("overrides.sqlite*"))
+    return copy
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,10 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from psycopg import sql
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
@@ -19,19 +21,13 @@ from index.embedder import Embedder
 from index.settings import Settings
 from index.store import current_generation
 from tests.conftest import CORPUS, SEED_ID
+from tests.postgres import Postgres
 
 TOKEN = "s3cret-admin-token"
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}
 SUBMITTED_ID = "0b8267243f1606b2"  # "What are the treatment options for a patient with alopecia areata?"
 ASAS40 = "What share of biologic-naive ankylosing spondylitis patients reached ASAS40 at week 14 on upadacitinib?"
 ALOPECIA = "What are the treatment options for alopecia areata?"
-
-
-@pytest.fixture
-def index_copy(sample_index_dir: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "index"
-    shutil.copytree(sample_index_dir, copy, ignore=shutil.ignore_patterns("overrides.sqlite*"))
-    return copy
 
 
 def _settings(index_dir: Path, **extra: object) -> Settings:
@@ -42,6 +38,14 @@ def _settings(index_dir: Path, **extra: object) -> Settings:
 def client(index_copy: Path) -> Iterator[TestClient]:
     with TestClient(create_app(_settings(index_copy))) as test_client:
         yield test_client
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest) -> dict[str, object]:
+    """Settings of each override store: the default SQLite file beside the index, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return {}
+    return {"overrides_url": SecretStr(request.getfixturevalue("postgres_url"))}
 
 
 def _ask_ids(client: TestClient, question: str, headers: dict[str, str] | None = None) -> set[str]:
@@ -71,7 +75,12 @@ def test_admin_endpoints_need_the_bearer_token(client: TestClient, headers: dict
     assert SEED_ID in _ask_ids(client, ASAS40)  # nothing changed
 
 
-def test_retraction_takes_effect_at_once_and_is_audited(client: TestClient) -> None:
+def test_retraction_takes_effect_at_once_and_is_audited(index_copy: Path, store: dict[str, object]) -> None:
+    with TestClient(create_app(_settings(index_copy, **store))) as client:
+        _check_retraction_takes_effect_at_once_and_is_audited(client)
+
+
+def _check_retraction_takes_effect_at_once_and_is_audited(client: TestClient) -> None:
     assert SEED_ID in _ask_ids(client, ASAS40)
     # No waiting anywhere below: the change is visible to the very next request.
     body = _set(client, SEED_ID, "retracted", "withdrawn by the journal")
@@ -128,11 +137,11 @@ def test_unknown_article_is_404(client: TestClient) -> None:
 
 
 def test_overrides_survive_a_restart_and_yield_to_a_build_that_includes_them(
-    index_copy: Path, settings: Settings, embedder: Embedder, tmp_path: Path
+    index_copy: Path, settings: Settings, embedder: Embedder, tmp_path: Path, store: dict[str, object]
 ) -> None:
-    with TestClient(create_app(_settings(index_copy))) as client:
+    with TestClient(create_app(_settings(index_copy, **store))) as client:
         _set(client, SEED_ID, "retracted", "withdrawn")
-    with TestClient(create_app(_settings(index_copy))) as client:  # a restart
+    with TestClient(create_app(_settings(index_copy, **store))) as client:  # a restart
         assert client.get(f"/v1/articles/{SEED_ID}").status_code == 404
         # A build whose corpus still says approved does not undo the retraction.
         build_index(CORPUS, index_copy, settings, embedder)
@@ -152,6 +161,23 @@ def test_overrides_survive_a_restart_and_yield_to_a_build_that_includes_them(
         build_index(corpus, index_copy, settings, embedder)
         assert client.post("/v1/admin/reload", headers=ADMIN).status_code == 200
         assert client.get(f"/v1/articles/{SEED_ID}").status_code == 200
+
+
+def test_an_unreachable_status_database_refuses_changes_and_serving_goes_on(
+    index_copy: Path, postgres: Postgres, postgres_url: str
+) -> None:
+    with TestClient(create_app(_settings(index_copy, overrides_url=SecretStr(postgres_url)))) as client:
+        _set(client, SEED_ID, "retracted", "withdrawn")
+        database = sql.Identifier(postgres_url.rsplit("/", 1)[1])
+        with psycopg.connect(postgres.url(), autocommit=True) as conn:  # the database goes away
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(database))
+        change = {"status": "approved", "reason": "x"}
+        refused = client.post(f"/v1/admin/articles/{SEED_ID}/status", json=change, headers=ADMIN)
+        assert refused.status_code == 503
+        detail = refused.json()["detail"]
+        assert "review-status database" in detail and "FOLLOWUP_OVERRIDES_URL" in detail
+        assert SEED_ID not in _ask_ids(client, ASAS40)  # still served from the last statuses it had
+        assert client.get(f"/v1/articles/{SEED_ID}").status_code == 404
 
 
 def test_reload_swaps_generation_and_refuses_a_corrupted_one(

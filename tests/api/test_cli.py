@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
 from corpus.markdown import load
+from tests.api.servers import free_port
 from tests.conftest import CORPUS, SEED_ID, SEED_PAGE
 
 runner = CliRunner()
@@ -49,3 +51,18 @@ def test_import_page_status_override(tmp_path: Path) -> None:
     assert load(tmp_path / f"{SEED_ID}.md").status.value == "under_review"
     bad = runner.invoke(app, ["import", "page", str(SEED_PAGE), "--out", str(tmp_path), "--status", "done"])
     assert bad.exit_code == 1 and bad.output.startswith("error: unknown --status 'done'")
+
+
+def test_an_unreachable_status_database_is_one_line_and_exit_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from index.settings import get_settings
+
+    monkeypatch.setenv("FOLLOWUP_OVERRIDES_URL", f"postgresql://followup:s3cr3t@127.0.0.1:{free_port()}/followup")
+    get_settings.cache_clear()
+    try:
+        for args in (["serve", "--index", str(tmp_path)], ["ask", "anything?", "--index", str(tmp_path)]):
+            result = runner.invoke(app, args)
+            assert result.exit_code == 1, (args, result.output)
+            assert result.output.startswith("error: the review-status database postgresql://followup@127.0.0.1:")
+            assert result.output.count("\n") == 1 and "s3cr3t" not in result.output
+    finally:
+        get_settings.cache_clear()

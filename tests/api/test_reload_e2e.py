@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -35,13 +34,6 @@ def serve(index_dir: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     log = index_dir.parent / f"server-{time.monotonic_ns()}.log"
     with running_server(index_dir, log, {"FOLLOWUP_ADMIN_TOKEN": TOKEN}) as server:
         yield server.base, server.process
-
-
-@pytest.fixture
-def index_copy(sample_index_dir: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "index"
-    shutil.copytree(sample_index_dir, copy, ignore=shutil.ignore_patterns("overrides.sqlite*"))
-    return copy
 
 
 def _version(base: str) -> str:

@@ -56,7 +56,15 @@ def test_beir_folder_end_to_end(tmp_path: Path, settings: Settings, embedder: Em
         assert result.runs[mode]["q1"]
     shape = result.to_json()
     assert set(shape) == {"dataset", "split", "queries", "results", "seconds"}
-    assert set(shape["results"]["hybrid"]) == {"ndcg@10", "recall@10", "recall@100", "mrr@10", "hit@1", "hit@3", "answered"}
+    assert set(shape["results"]["hybrid"]) == {
+        "ndcg@10",
+        "recall@10",
+        "recall@100",
+        "mrr@10",
+        "hit@1",
+        "hit@3",
+        "answered",
+    }
     # A second run reuses the cached index: nothing is embedded again.
     cached = evaluate_beir(data, "dev", ["bm25"], settings, embedder, tmp_path / "cache", False)
     assert cached.results["bm25"] == result.results["bm25"]

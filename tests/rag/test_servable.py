@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from hypothesis import strategies as st
 
 from corpus.model import ReviewStatus
 from index.embedder import Embedder
-from index.overrides import REFRESH_SECONDS, Override, OverrideStore
+from index.overrides import Override, OverrideStore, SqliteOverrideStore
 from index.settings import Settings
 from index.store import LoadedIndex
 from rag.answer import Answerer, UnknownArticle
@@ -35,7 +34,7 @@ def test_no_answer_ever_contains_an_unapproved_article(
     data: st.DataObject, sample_index: LoadedIndex, embedder: Embedder
 ) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        store = OverrideStore(Path(folder) / "overrides.sqlite")  # fresh per example
+        store = SqliteOverrideStore(Path(folder) / "overrides.sqlite")  # fresh per example
         try:
             _check_only_approved_are_served(
                 data, Answerer(sample_index, embedder, Settings(abstention=False), store), store
@@ -78,24 +77,3 @@ def test_an_override_applies_to_generations_older_than_the_one_that_includes_it(
     # Included from gen-2 on: later generations follow the corpus, a rollback to gen-1 keeps the override.
     assert effective_status(article, _override(retract, "gen-2"), "gen-3") is ReviewStatus.APPROVED
     assert effective_status(article, _override(retract, "gen-2"), "gen-1") is retract
-
-
-def test_only_builds_made_after_an_override_can_include_it(tmp_path: Path) -> None:
-    store = OverrideStore(tmp_path / "o.sqlite")
-    store.set_status("a", ReviewStatus.RETRACTED, who="admin", reason="r", old_status=None, generation=None)
-    set_at = store.snapshot()["a"].set_at
-    older = set_at - dt.timedelta(seconds=1)
-    assert store.mark_included("gen-old", older, {"a": ReviewStatus.RETRACTED}) == []
-    assert store.mark_included("gen-new", set_at + dt.timedelta(seconds=1), {"a": ReviewStatus.APPROVED}) == []
-    assert store.mark_included("gen-new", set_at + dt.timedelta(seconds=1), {"a": ReviewStatus.RETRACTED}) == ["a"]
-    assert store.snapshot()["a"].included_in == "gen-new"
-    assert [e.who for e in store.audit("a")] == ["admin", "build"]
-
-
-def test_another_process_writes_are_seen_after_the_refresh_interval(tmp_path: Path) -> None:
-    reader = OverrideStore(tmp_path / "o.sqlite")
-    assert reader.snapshot() == {}
-    writer = OverrideStore(tmp_path / "o.sqlite")  # e.g. a second server process
-    writer.set_status("a", ReviewStatus.RETRACTED, who="admin", reason="r", old_status=None, generation=None)
-    time.sleep(REFRESH_SECONDS)  # the longest a snapshot is trusted (0.5 s) before the database is checked again
-    assert reader.snapshot()["a"].status is ReviewStatus.RETRACTED

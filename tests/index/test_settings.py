@@ -1,0 +1,28 @@
+"""Settings refuse what the server must not run with, naming the variable to fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr, ValidationError
+
+from index.settings import Settings
+
+
+def test_the_overrides_url_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FOLLOWUP_OVERRIDES_URL", "postgresql://followup:s3cr3t-pw@db.internal:5432/followup")
+    settings = Settings()
+    assert settings.overrides_url is not None
+    assert settings.overrides_url.get_secret_value() == "postgresql://followup:s3cr3t-pw@db.internal:5432/followup"
+    assert "s3cr3t" not in repr(settings)  # a secret: never printed with the settings
+
+
+def test_the_overrides_url_must_be_postgresql() -> None:
+    with pytest.raises(ValidationError, match=r"postgresql://user:password@host:port/database"):
+        Settings(overrides_url=SecretStr("mysql://followup@db/followup"))
+
+
+def test_only_one_override_store_may_be_configured() -> None:
+    with pytest.raises(ValidationError, match=r"FOLLOWUP_OVERRIDES_URL .* or FOLLOWUP_OVERRIDES_DB .*not both"):
+        Settings(overrides_url=SecretStr("postgresql://db/followup"), overrides_db=Path("o.sqlite"))
