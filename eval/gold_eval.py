@@ -51,6 +51,9 @@ def gold_qrels(questions: list[GoldQuestion], index: LoadedIndex) -> dict[str, d
     return qrels
 
 
+RANKING_ONLY = "hybrid-ranking-only"  # the hybrid ranking as if nothing were declined: retrieval apart from abstention
+
+
 @dataclass
 class GoldRuns:
     ranked: dict[str, dict[str, Ranked]]  # mode → question id → ranking
@@ -60,6 +63,9 @@ class GoldRuns:
 def run_gold(answerer: Answerer, questions: list[GoldQuestion], modes: list[str]) -> GoldRuns:
     ranked = {mode: rank_all(answerer, questions, Mode(mode)) for mode in modes}
     runs = {mode: passage_run(answerer, ranked[mode], DEPTH, as_served=True) for mode in modes}
+    if Mode.HYBRID.value in ranked:
+        ranked[RANKING_ONLY] = ranked[Mode.HYBRID.value]
+        runs[RANKING_ONLY] = passage_run(answerer, ranked[Mode.HYBRID.value], DEPTH)
     return GoldRuns(ranked, runs)
 
 
@@ -82,7 +88,7 @@ def evaluate_gold(
     qrels = gold_qrels(questions, answerer.index)
     gold = run_gold(answerer, questions, modes)
     results: dict[str, dict[str, float]] = {}
-    for mode in modes:
+    for mode in gold.runs:
         for split in GoldSplit:
             part = [q for q in questions if q.split is split]
             for group, ids in _groups(part).items():
