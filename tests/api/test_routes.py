@@ -101,3 +101,18 @@ def test_question_text_is_not_logged_by_default(client: TestClient, caplog: pyte
     (record,) = [r for r in caplog.records if r.name == "followup.ask"]
     assert record.question_chars == len(secret) and not hasattr(record, "question")
     assert secret not in caplog.text and "Mrs Example" not in caplog.text
+
+
+@pytest.mark.parametrize("question", ["\u0000", "?!", "... ---", "\u0000\u0001 ?"])
+def test_a_question_without_words_is_declined_not_rejected(client: TestClient, question: str) -> None:
+    response = client.post("/v1/ask", json={"question": question, "article_id": SEED_ID})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["answered"] is False and body["passages"] == [] and body["answerability"] == 0
+    assert body["caveat"] == CAVEAT
+
+
+def test_an_off_topic_follow_up_on_an_article_page_is_declined(client: TestClient) -> None:
+    question = "How do I reset the password of my home wifi router?"
+    body = client.post("/v1/ask", json={"question": question, "article_id": SEED_ID, "top_k": 3}).json()
+    assert body["answered"] is False and body["passages"] == []
