@@ -2,11 +2,11 @@
 
 Two signals, each beside the plain question's own ranking, never instead of it, so a question that stands on its
 own keeps the passages it finds alone:
-- the contextual query: an elliptical question ("and in pregnancy?") borrows words from the earlier turns (and,
-  when asked for, the open article's question);
-- the open article first: the article's own chunks ranked for the plain question, fused with the global
-  ranking, so a follow-up the article answers gets the article's claim, while a claim of another article that
-  answers better still ranks.
+- the contextual query: an elliptical question ("and in pregnancy?") borrows words from the open article's
+  question and the earlier turns, so the open article's claims rise while better claims elsewhere still rank;
+- optionally (`article_weight` > 0), the open article's own chunks ranked for the plain question, fused with the
+  global ranking. Off by default: measured on the gold tune half, any weight filled the top 3 with the open
+  article's chunks even where another article answers (eval/RESULTS.md).
 Rankings are merged by weighted reciprocal rank over their whole length, so the merge never depends on how many
 passages are shown.
 """
