@@ -1,6 +1,8 @@
 """`python -m benchmarks --chunks N --json OUT.json`: build, serve and time Followup at N chunks on this machine.
 
-Writes every figure to OUT.json and regenerates benchmarks/RESULTS.md from all result files beside it.
+Needs only the shared MedQuAD data (`../shared/data`, or `--medquad PATH`): the first run indexes as many MedQuAD
+documents as N needs (see benchmarks/source.py). Writes every figure to OUT.json and regenerates
+benchmarks/RESULTS.md from all result files beside it.
 """
 
 from __future__ import annotations
@@ -15,19 +17,29 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks.source import MEDQUAD
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 log = logging.getLogger("benchmarks")
-DEFAULT_SOURCE = Path("/work/main/var/medquad-index")
-DEFAULT_BEIR = Path("../shared/data/medquad-beir")
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--chunks", type=int, help="corpus size in chunks (MedQuAD chunks, then varied copies)")
     parser.add_argument("--json", type=Path, required=True, help="where to write the figures")
-    parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="an index folder of the MedQuAD import")
+    parser.add_argument(
+        "--medquad", type=Path, default=MEDQUAD, help=f"MedQuAD's medquad.jsonl.gz (default: {MEDQUAD})"
+    )
+    parser.add_argument(
+        "--source", type=Path, help="an existing index folder of the MedQuAD import to start from instead"
+    )
+    parser.add_argument(
+        "--real-chunks",
+        type=int,
+        help="embed only this many real MedQuAD chunks (default: all N, up to 29,620); the rest are varied copies",
+    )
     parser.add_argument("--work", type=Path, default=Path("var/bench"), help="where benchmark indexes are built")
     parser.add_argument("--queries", type=int, default=200, help="medquad-beir dev questions timed per mode")
     parser.add_argument("--requests", type=int, default=400, help="HTTP requests per concurrency level")

@@ -8,7 +8,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from index.tokenize import StopwordSet, Tokenizer
+from index.tokenize import DEFAULT_STOPWORDS, StopwordSet, Tokenizer
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
@@ -29,7 +29,7 @@ class Bm25Index:
         method: str = "robertson",
         k1: float = 1.5,
         b: float = 0.75,
-        stopwords: StopwordSet = "english_and_question_words",
+        stopwords: StopwordSet = DEFAULT_STOPWORDS,
         stem: bool = True,
     ) -> Bm25Index:
         tokenizer = Tokenizer(stopwords, stem)

@@ -9,7 +9,7 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from index.builder import BuildReport, build_index
+from index.builder import build_index
 from index.embedder import Embedder
 from index.settings import Settings
 from index.store import LoadedIndex, load_index
@@ -49,5 +49,12 @@ def answerer(sample_index: LoadedIndex, embedder: Embedder, settings: Settings) 
     return Answerer(sample_index, embedder, settings)
 
 
-def build(corpus_dir: Path, index_dir: Path, settings: Settings, embedder: Embedder) -> BuildReport:
-    return build_index(corpus_dir, index_dir, settings, embedder)
+# A test that needs one of these loads the real model, builds an index or starts a server: the slow tier.
+SLOW_FIXTURES = frozenset({"embedder", "sample_index_dir", "sample_index", "answerer", "server"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks `slow` every test that uses a slow fixture, so `pytest -m "not slow"` is the fast tier."""
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

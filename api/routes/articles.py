@@ -5,13 +5,13 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path
 
 from api.deps import AnswererDep
-from api.schemas import ArticleOut, ArticleSummary, error_responses
+from api.schemas import MAX_ARTICLE_ID_CHARS, ArticleOut, ArticleSummary, error_responses
 from rag.answer import UnknownArticle
 
 router = APIRouter(prefix="/v1", tags=["articles"])
 
 
-@router.get("/articles", response_model=list[ArticleSummary], responses=error_responses(401, 503))
+@router.get("/articles", response_model=list[ArticleSummary], responses=error_responses(503))
 def list_articles(answerer: AnswererDep) -> list[ArticleSummary]:
     """Every servable (effectively approved) article of the served index, by question."""
     served = (answerer.served_article(article_id) for article_id in answerer.index.articles)
@@ -21,8 +21,10 @@ def list_articles(answerer: AnswererDep) -> list[ArticleSummary]:
     )
 
 
-@router.get("/articles/{article_id}", response_model=ArticleOut, responses=error_responses(401, 404, 422, 503))
-def get_article(article_id: Annotated[str, Path(min_length=1, max_length=200)], answerer: AnswererDep) -> ArticleOut:
+@router.get("/articles/{article_id}", response_model=ArticleOut, responses=error_responses(404, 422, 503))
+def get_article(
+    article_id: Annotated[str, Path(min_length=1, max_length=MAX_ARTICLE_ID_CHARS)], answerer: AnswererDep
+) -> ArticleOut:
     """An approved article with its sections and references; anything else is 404."""
     try:
         article = answerer.approved_article(article_id)

@@ -15,7 +15,7 @@ router = APIRouter(prefix="/v1", tags=["ask"])
 log = logging.getLogger("followup.ask")
 
 
-@router.post("/ask", response_model=Answer, responses=error_responses(401, 413, 422, 503))
+@router.post("/ask", response_model=Answer, responses=error_responses(404, 413, 422, 503))
 async def ask(body: AskRequest, answerer: AnswererDep) -> Answer:
     """Passages from approved articles that answer the question, with their citation numbers and the caveat."""
     started = time.perf_counter()
@@ -30,8 +30,9 @@ async def ask(body: AskRequest, answerer: AnswererDep) -> Answer:
             mode=body.mode,
         )
     except UnknownArticle:
+        # 404 and not 422: the request is well formed; the article it refers to is not one we may serve (now).
         raise HTTPException(
-            status_code=422, detail=f"article_id {body.article_id!r} is not an approved article"
+            status_code=404, detail=f"article_id {body.article_id!r} is not an approved article"
         ) from None
     # Questions may hold patient details: their text is logged only when FOLLOWUP_LOG_QUESTIONS is set.
     fields: dict[str, object] = {
