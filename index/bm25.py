@@ -50,7 +50,8 @@ class Bm25Index:
         tokens = [t for t in self.tokenize(query) if t in self._vocab]
         if not tokens or self.size == 0:
             return []
-        rows, scores = self._model.retrieve([tokens], k=min(k, self.size), show_progress=False, n_threads=1)
+        # n_threads=0: in this thread; any other value starts (and joins) a thread pool on every call.
+        rows, scores = self._model.retrieve([tokens], k=min(k, self.size), show_progress=False, n_threads=0)
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if s > 0]
 
     def scores(self, query: str) -> np.ndarray:

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path
 
 from api.deps import AnswererDep
+from api.responses import ModelResponse
 from api.schemas import MAX_ARTICLE_ID_CHARS, ArticleOut, ArticleSummary, error_responses
 from rag.answer import UnknownArticle
 
@@ -22,23 +23,25 @@ def list_articles(answerer: AnswererDep) -> list[ArticleSummary]:
 
 
 @router.get("/articles/{article_id}", response_model=ArticleOut, responses=error_responses(404, 422, 503))
-def get_article(
+async def get_article(
     article_id: Annotated[str, Path(min_length=1, max_length=MAX_ARTICLE_ID_CHARS)], answerer: AnswererDep
-) -> ArticleOut:
+) -> ModelResponse:
     """An approved article with its sections and references; anything else is 404."""
     try:
         article = answerer.approved_article(article_id)
     except UnknownArticle:
         raise HTTPException(status_code=404, detail=f"no approved article with id {article_id!r}") from None
-    return ArticleOut(
-        id=article.id,
-        question=article.question,
-        review_status=article.status,
-        last_updated=article.last_updated,
-        url=article.url,
-        answer_heading=article.answer_heading,
-        answer=list(article.answer),
-        sections=list(article.sections),
-        references=list(article.references),
-        related=list(article.related),
+    return ModelResponse(
+        ArticleOut(
+            id=article.id,
+            question=article.question,
+            review_status=article.status,
+            last_updated=article.last_updated,
+            url=article.url,
+            answer_heading=article.answer_heading,
+            answer=list(article.answer),
+            sections=list(article.sections),
+            references=list(article.references),
+            related=list(article.related),
+        )
     )

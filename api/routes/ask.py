@@ -7,6 +7,7 @@ from fastapi import APIRouter, HTTPException
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import AnswererDep
+from api.responses import ModelResponse
 from api.schemas import AskRequest, error_responses
 from rag.answer import UnknownArticle
 from rag.types import Answer
@@ -16,7 +17,7 @@ log = logging.getLogger("followup.ask")
 
 
 @router.post("/ask", response_model=Answer, responses=error_responses(404, 413, 422, 503))
-async def ask(body: AskRequest, answerer: AnswererDep) -> Answer:
+async def ask(body: AskRequest, answerer: AnswererDep) -> ModelResponse:
     """Passages from approved articles that answer the question, with their citation numbers and the caveat."""
     started = time.perf_counter()
     try:
@@ -47,4 +48,4 @@ async def ask(body: AskRequest, answerer: AnswererDep) -> Answer:
     if answerer.settings.log_questions:
         fields["question"] = body.question
     log.info("ask", extra=fields)
-    return answer
+    return ModelResponse(answer)

@@ -17,6 +17,7 @@ from starlette.routing import Match
 from starlette.types import Scope
 
 from api.deps import AnswererDep
+from api.responses import ModelResponse
 from api.schemas import MAX_ARTICLE_ID_CHARS, MAX_QUESTION_CHARS, NOT_BLANK, RelatedOut, error_responses
 from rag.answer import Answerer, UnknownArticle
 from rag.related import MAX_RELATED, RelatedFinder
@@ -34,16 +35,16 @@ def _finder(answerer: Answerer) -> RelatedFinder:
     return answerer.related
 
 
-def _for_article(answerer: Answerer, article_id: str, k: int) -> RelatedOut:
+def _for_article(answerer: Answerer, article_id: str, k: int) -> ModelResponse:
     try:
         article = answerer.approved_article(article_id)
     except UnknownArticle:
         raise HTTPException(status_code=404, detail=f"no approved article with id {article_id!r}") from None
-    return RelatedOut(items=_finder(answerer).for_article(article, k))
+    return ModelResponse(RelatedOut(items=_finder(answerer).for_article(article, k)))
 
 
 @router.get("/articles/{article_id}/related", response_model=RelatedOut, responses=error_responses(404, 422, 503))
-def related_to_article(answerer: AnswererDep, article_id: ArticleId, k: K = 5) -> RelatedOut:
+def related_to_article(answerer: AnswererDep, article_id: ArticleId, k: K = 5) -> ModelResponse:
     """Approved articles related to an approved article (never itself), best first, never padded; nothing is
     embedded (the article's representation was built at index time)."""
     return _for_article(answerer, article_id, k)
@@ -54,11 +55,11 @@ async def related_to_question(
     answerer: AnswererDep,
     q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION_CHARS, pattern=NOT_BLANK)],
     k: K = 5,
-) -> RelatedOut:
+) -> ModelResponse:
     """Approved articles related to a question, best first, never padded."""
     finder = _finder(answerer)
     # Embedding the question is CPU work: keep it off the event loop.
-    return RelatedOut(items=await run_in_threadpool(finder.for_text, q.strip(), k))
+    return ModelResponse(RelatedOut(items=await run_in_threadpool(finder.for_text, q.strip(), k)))
 
 
 class _NamesArticleId(APIRoute):
@@ -80,7 +81,7 @@ def related_by_query(
     article_id: Annotated[str, Query(min_length=1, max_length=MAX_ARTICLE_ID_CHARS)],
     k: K = 5,
     q: Annotated[str | None, Query()] = None,
-) -> RelatedOut:
+) -> ModelResponse:
     """`/v1/related?article_id=ID`: the same answer as `/v1/articles/{ID}/related`."""
     if q is not None:
         raise HTTPException(status_code=422, detail="give article_id or q, not both")
