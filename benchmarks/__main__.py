@@ -17,8 +17,6 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.source import MEDQUAD
-
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
@@ -26,6 +24,8 @@ log = logging.getLogger("benchmarks")
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    from benchmarks.source import MEDQUAD  # imports the model stack: after the offline switches above
+
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--chunks", type=int, help="corpus size in chunks (MedQuAD chunks, then varied copies)")
     parser.add_argument("--json", type=Path, required=True, help="where to write the figures")
@@ -86,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.chunks is not None and args.chunks < 1:
         print("error: --chunks must be at least 1", file=sys.stderr)
         return 2
+    from benchmarks.figures import BenchmarkResult
     from benchmarks.report import write_results
     from benchmarks.run import run_beir, run_onnx_check, run_size
 
@@ -103,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.beir is not None:
         result["beir"] = run_beir(args)
     result["load_average_end"] = [round(v, 2) for v in os.getloadavg()]
+    BenchmarkResult.model_validate(result)  # a figure a stage forgot fails here, not as a dash in RESULTS.md
     args.json.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
     print(f"wrote {args.json}")
     if args.results_md:
