@@ -54,7 +54,8 @@ SLOW_FIXTURES = frozenset({"embedder", "sample_index_dir", "sample_index", "answ
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Marks `slow` every test that uses a slow fixture, so `pytest -m "not slow"` is the fast tier."""
+    """Marks `slow` every test that uses a slow fixture or starts a server (`e2e`), so `pytest -m "not slow"` is
+    the fast tier; tests slow for another reason carry the mark themselves."""
     for item in items:
-        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("e2e"):
             item.add_marker(pytest.mark.slow)

@@ -236,6 +236,7 @@ def test_cors_allows_only_configured_origins(index_copy: Path) -> None:
         assert "access-control-allow-origin" not in simple.headers
 
 
+@pytest.mark.slow  # starts the app (loads the model)
 def test_admin_is_off_without_a_token_and_refused_when_forced_on(tmp_path: Path) -> None:
     with TestClient(create_app(Settings(index_dir=tmp_path))) as client:
         assert client.post("/v1/admin/reload").status_code == 404

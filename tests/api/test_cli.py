@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
@@ -32,6 +33,7 @@ def test_missing_input_is_one_line_and_exit_1(tmp_path: Path) -> None:
         assert "Traceback" not in result.output
 
 
+@pytest.mark.slow  # loads the model before the corpus check fails
 def test_strict_build_fails_on_an_invalid_article(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
