@@ -15,6 +15,7 @@ from benchmarks.figures import (
     HttpServer,
     Latency,
     Memory,
+    ModeLatency,
     Onnx,
     RankBm25Comparison,
     Size,
@@ -71,8 +72,8 @@ def _targets(sizes: dict[int, Size], beir: Beir | None) -> list[str]:
     if at100:
         served = _served(at100)
         c1 = served.runs["hybrid_c1"] if served else None
-        rows.append(("100k hybrid HTTP c=1 p50", "≤ 20 ms", *_measured(c1 and c1.p50_ms, 20)))
-        rows.append(("100k hybrid HTTP c=1 p99", "≤ 60 ms", *_measured(c1 and c1.p99_ms, 60)))
+        rows.append(("100k hybrid HTTP c=1 p50", "≤ 20 ms", *_measured(c1.p50_ms if c1 else None, 20)))
+        rows.append(("100k hybrid HTTP c=1 p99", "≤ 60 ms", *_measured(c1.p99_ms if c1 else None, 60)))
         best_c8 = max((w.runs["hybrid_c8"].rps for w in (at100.http or {}).values()), default=None)
         rows.append(
             (
@@ -89,7 +90,7 @@ def _targets(sizes: dict[int, Size], beir: Beir | None) -> list[str]:
             (
                 "100k end to end: tutorial stack / Followup (p50)",
                 "≥ 10×",
-                *_measured(stack and stack.latency_ratio_p50, 10, True),
+                *_measured(stack.latency_ratio_p50 if stack else None, 10, True),
             )
         )
     if beir:
@@ -105,7 +106,8 @@ def _targets(sizes: dict[int, Size], beir: Beir | None) -> list[str]:
     at1m = sizes.get(1_000_000)
     if at1m:
         served = _served(at1m)
-        rows.append(("1M served RSS (MB)", "≤ 4,000", *_measured(served and served.memory_after_load.rss_mb, 4000)))
+        rss = served.memory_after_load.rss_mb if served else None
+        rows.append(("1M served RSS (MB)", "≤ 4,000", *_measured(rss, 4000)))
         p50 = served.runs["hybrid_c1"].p50_ms if served else None
         rows.append(("1M hybrid p50 (HTTP c=1, ms)", "≤ 40", *_measured(p50, 40)))
     lines = ["## Targets", "", "| target | goal | measured | met |", "|---|---|---|---|"]
@@ -166,22 +168,27 @@ def _size_tables(sizes: dict[int, Size]) -> list[str]:
     row("server RSS after load test (MB; anon + file-mapped)", served(lambda w: _mem(w.memory_after_load)))
     row("in-process: query embedding alone p50 / p99 (ms)", lambda s: _pp(s.in_process.query_embedding))
     for mode in ("hybrid", "bm25", "dense"):
-        row(f"in-process {mode} p50 / p95 / p99 (ms)", lambda s, m=mode: _ppp(getattr(s.in_process, m)))
+        row(f"in-process {mode} p50 / p95 / p99 (ms)", _in_process(mode, _ppp))
         row(
             "  overhead above query embedding, p50 (ms)",
-            lambda s, m=mode: _ms(getattr(s.in_process, m).overhead_above_embedding_p50_ms),
+            _in_process(mode, lambda f: _ms(f.overhead_above_embedding_p50_ms)),
         )
     row("in-process BM25 search alone, 300 hits p50 (ms)", lambda s: _ms(s.in_process.bm25_search_only.p50_ms))
     row("in-process dense search alone, 300 hits p50 (ms)", lambda s: _ms(s.in_process.dense_search_only.p50_ms))
     row("load average during in-process timing", lambda s: str(s.in_process.load_average))
     for key in ("hybrid_c1", "bm25_c1", "dense_c1", "hybrid_c8", "hybrid_c32"):
         mode, conc = key.split("_c")
-        row(
-            f"HTTP {mode}, concurrency {conc}: p50 / p95 / p99 (ms), req/s",
-            served(lambda w, k=key: _run(w, k, lambda r: _ppp(r) + f", {r.rps:.1f}")),
-        )
+        row(f"HTTP {mode}, concurrency {conc}: p50 / p95 / p99 (ms), req/s", served(_http_cell(key)))
     row("load average after HTTP runs", served(lambda w: _run(w, "hybrid_c32", lambda r: str(r.load_average))))
     return [*lines, ""]
+
+
+def _in_process(mode: str, fn: Callable[[ModeLatency], str]) -> Callable[[Size], str]:
+    return lambda size: fn(getattr(size.in_process, mode))
+
+
+def _http_cell(key: str) -> Callable[[HttpServer], str]:
+    return lambda server: _run(server, key, lambda r: _ppp(r) + f", {r.rps:.1f}")
 
 
 def _run(server: HttpServer, key: str, fn: Callable[[HttpRun], str]) -> str:

@@ -34,9 +34,9 @@ MODES = (Mode.HYBRID, Mode.BM25, Mode.DENSE)
 MEDQUAD_CHUNKS = 29_620  # all of MedQuAD; past it the benchmark adds varied copies (benchmarks/scale.py)
 
 
-def _questions(beir: Path, source: scale.Source, count: int) -> list[str]:
+def _questions(beir: Path, count: int, source: scale.Source | None = None) -> list[str]:
     """medquad-beir dev questions; without that folder, the section questions of the source articles."""
-    if beir.is_dir():
+    if beir.is_dir() or source is None:
         return list(load_beir(beir, "dev").queries.values())[:count]
     log.info("no %s: timing with the source articles' own section questions", beir)
     return [section.title for article in source.articles for section in article.sections][:count]
@@ -104,7 +104,7 @@ def run_size(args: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any]
         "projected_s_for_all_chunks": round(args.chunks / rate, 0),
     }
 
-    questions = _questions(args.beir or MEDQUAD_BEIR, source, args.queries)
+    questions = _questions(args.beir or MEDQUAD_BEIR, args.queries, source)
     query_vectors = embedder.encode(questions)
     figures["load_average_before_latency"] = load_average()
 
