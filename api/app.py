@@ -8,17 +8,15 @@ import signal
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
-from fastapi.exception_handlers import http_exception_handler
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, Response
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import metrics
+from api import errors, metrics
 from api.body_limit import BodySizeLimit
-from api.metrics import IndexFacts, Metrics
+from api.metrics import IndexFacts, Metrics, index_facts
 from api.routes import admin, articles, ask, health, pages, related
+from api.schemas import error_responses
 from api.security import check_startup, require_api_key
 from api.state import ServerState
 from api.telemetry import RequestTelemetry, route_templates
@@ -65,10 +63,11 @@ def create_app(settings: Settings) -> FastAPI:
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type", "X-API-Key"],
         )
-    read_access = [Depends(require_api_key)]
-    app.include_router(ask.router, dependencies=read_access)
-    app.include_router(articles.router, dependencies=read_access)
-    app.include_router(related.router, dependencies=read_access)
+    # The key, its header and its 401 are part of the read routes (and of their schema) only when one is set.
+    read_access = [Depends(require_api_key)] if settings.api_key is not None else []
+    read_errors = error_responses(401) if settings.api_key is not None else None
+    for router in (ask.router, articles.router, related.legacy, related.router):
+        app.include_router(router, dependencies=read_access, responses=read_errors)
     app.include_router(pages.router)
     app.mount("/static", pages.static, name="static")
     app.include_router(health.router)
@@ -77,31 +76,18 @@ def create_app(settings: Settings) -> FastAPI:
         app.add_exception_handler(OverridesUnavailable, admin.status_store_down)
     app.include_router(metrics.router)
 
-    def index_facts() -> IndexFacts | None:
+    def served_facts() -> IndexFacts | None:
         server: ServerState | None = getattr(app.state, "server", None)
         if server is None or server.answerer is None:
             return None
-        index = server.answerer.index
-        return IndexFacts(index.version, len(index.articles), len(index.chunks))
+        return index_facts(server.answerer)
 
-    app.state.metrics = Metrics(index_facts)
+    app.state.metrics = Metrics(served_facts)
     # Added last = outermost: telemetry sees (and counts) the body cap's 413s too.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestTelemetry, metrics=app.state.metrics, templates=lambda: route_templates(app))
 
-    @app.exception_handler(StarletteHTTPException)
-    async def undecodable_body(request: Request, exc: StarletteHTTPException) -> Response:
-        # FastAPI answers a body it cannot decode (not UTF-8) with 400; for a caller it is malformed JSON: 422.
-        if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
-            exc = HTTPException(status_code=422, detail="request body is not valid UTF-8 JSON")
-        return await http_exception_handler(request, exc)
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        # Logged without the request body: questions may hold patient details.
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return JSONResponse(status_code=500, content={"detail": "internal error; see the server log"})
-
+    errors.install(app)
     return app
 
 

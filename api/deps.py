@@ -1,4 +1,8 @@
-"""Request dependencies as `Annotated` aliases: the server state, and the answerer a request works with."""
+"""Request dependencies as `Annotated` aliases: the server state, and the answerer a request works with.
+
+They are `async def` although they await nothing: FastAPI runs a plain `def` dependency in its thread pool, a
+hand-off per dependency per request for what is an attribute lookup.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +14,13 @@ from api.state import ServerState
 from rag.answer import Answerer
 
 
-def get_state(request: Request) -> ServerState:
+async def get_state(request: Request) -> ServerState:
     return cast(ServerState, request.app.state.server)
 
 
-def get_answerer(request: Request) -> Answerer:
+async def get_answerer(request: Request) -> Answerer:
     """The answerer current when the request started (a reload mid-request does not affect it); 503 if none."""
-    state = get_state(request)
+    state = cast(ServerState, request.app.state.server)
     answerer = state.answerer
     if answerer is None:
         raise HTTPException(status_code=503, detail=f"not ready: {state.not_ready_reason}")

@@ -14,6 +14,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.metrics_core import GaugeMetricFamily, InfoMetricFamily, Metric
 
+from rag.answer import Answerer
+
 # Anything else a client sends is one label value, so a scanner cannot grow the series count.
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 UNMATCHED_ROUTE = "unmatched"
@@ -24,8 +26,16 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
 @dataclass(frozen=True)
 class IndexFacts:
     generation: str
-    articles: int
+    servable_articles: int  # effectively approved now (overrides included): what the API may serve
+    articles: int  # every article of the generation, whatever its status
     chunks: int
+
+
+def index_facts(answerer: Answerer) -> IndexFacts:
+    """The served generation's figures as of now (a status override changes the servable count at once)."""
+    index = answerer.index
+    servable = sum(1 for article_id in index.articles if answerer.is_servable(article_id))
+    return IndexFacts(index.version, servable, len(index.articles), len(index.chunks))
 
 
 class _IndexCollector:
@@ -42,9 +52,15 @@ class _IndexCollector:
         info.add_metric([], {"generation": facts.generation})
         chunks = GaugeMetricFamily("followup_index_chunks", "Chunks in the served index generation.")
         chunks.add_metric([], facts.chunks)
-        articles = GaugeMetricFamily("followup_index_articles", "Approved articles in the served index generation.")
-        articles.add_metric([], facts.articles)
-        return [info, chunks, articles]
+        servable = GaugeMetricFamily(
+            "followup_index_articles", "Servable (effectively approved) articles of the served index generation."
+        )
+        servable.add_metric([], facts.servable_articles)
+        indexed = GaugeMetricFamily(
+            "followup_index_articles_indexed", "Articles of any review status in the served index generation."
+        )
+        indexed.add_metric([], facts.articles)
+        return [info, chunks, servable, indexed]
 
 
 class Metrics:

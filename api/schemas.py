@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from corpus.model import Block, Reference, ReviewStatus, Section
 from rag.related import RelatedQuestion
@@ -13,22 +13,37 @@ from rag.types import CAVEAT, DEFAULT_TOP_K, Mode
 
 MAX_QUESTION_CHARS = 2000
 MAX_HISTORY_ITEMS = 10
+MAX_ARTICLE_ID_CHARS = 200
+# Some character that is not white space (exactly what `str.strip` removes), as the schema's `pattern`: a blank
+# question is invalid by the schema, not only by the server.
+NOT_BLANK = r"[^\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+
+
+def _encodable(value: str) -> str:
+    # JSON can carry a lone surrogate (`"\\ud800"`) that no UTF-8 text holds; the tokenizer and the response cannot.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be Unicode text (it holds a lone surrogate)") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(_encodable)]
+"""A string every layer can encode. Control characters and NUL are text too: a question of them is answered."""
 
 
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
-    article_id: str | None = Field(default=None, min_length=1, max_length=200)
-    history: list[str] = Field(default_factory=list, max_length=MAX_HISTORY_ITEMS)
+    question: Text = Field(min_length=1, max_length=MAX_QUESTION_CHARS, pattern=NOT_BLANK)
+    article_id: Text | None = Field(default=None, min_length=1, max_length=MAX_ARTICLE_ID_CHARS)
+    history: list[Text] = Field(default_factory=list, max_length=MAX_HISTORY_ITEMS)
     top_k: int = Field(default=DEFAULT_TOP_K, ge=1, le=50)
     mode: Mode = Mode.HYBRID
 
     @field_validator("question")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("question must contain some text")
+    def _stripped(cls, value: str) -> str:
         return value.strip()
 
     @field_validator("history")
@@ -63,7 +78,8 @@ class ArticleSummary(BaseModel):
 class Health(BaseModel):
     status: str
     index_version: str | None
-    articles: int
+    articles: int = Field(description="Servable (effectively approved) articles: what the API may serve now.")
+    articles_indexed: int = Field(description="Articles of the served generation, whatever their review status.")
     chunks: int
 
 
@@ -90,13 +106,13 @@ class StatusChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: ReviewStatus
-    reason: str = Field(min_length=1, max_length=MAX_REASON_CHARS, description="Why (kept in the audit trail).")
+    reason: Text = Field(
+        min_length=1, max_length=MAX_REASON_CHARS, pattern=NOT_BLANK, description="Why (kept in the audit trail)."
+    )
 
     @field_validator("reason")
     @classmethod
-    def _reason_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("reason must contain some text")
+    def _stripped(cls, value: str) -> str:
         return value.strip()
 
 
@@ -119,9 +135,7 @@ class StatusOut(BaseModel):
 
 
 class ValidationIssue(BaseModel):
-    """One problem FastAPI found in a request (location, message, error type)."""
-
-    model_config = ConfigDict(extra="allow")
+    """One problem found in a request: where, what, and its type; never the value sent (see api/errors.py)."""
 
     loc: list[str | int]
     msg: str

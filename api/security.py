@@ -1,6 +1,7 @@
 """Who may call what: a bearer token for /v1/admin/*, an optional API key for the read endpoints.
 
 Secrets are compared with `secrets.compare_digest` (constant time), so response timing reveals nothing of them.
+The checks are `async def` (they await nothing) so that FastAPI runs them inline, not in its thread pool.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def _settings(request: Request) -> Settings:
     return cast(Settings, request.app.state.settings)
 
 
-def require_admin(
+async def require_admin(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> str:
     """The caller's identity for the audit trail; 401 unless the bearer token matches."""
@@ -48,7 +49,7 @@ def require_admin(
     return ADMIN
 
 
-def require_api_key(request: Request, key: Annotated[str | None, Depends(_api_key)]) -> None:
+async def require_api_key(request: Request, key: Annotated[str | None, Depends(_api_key)]) -> None:
     expected = _settings(request).api_key
     if expected is not None and (key is None or not _equal(key, expected.get_secret_value())):
         raise HTTPException(status_code=401, detail="API key missing or wrong: send it in the X-API-Key header")

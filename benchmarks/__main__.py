@@ -1,6 +1,8 @@
 """`python -m benchmarks --chunks N --json OUT.json`: build, serve and time Followup at N chunks on this machine.
 
-Writes every figure to OUT.json and regenerates benchmarks/RESULTS.md from all result files beside it.
+Needs only the shared MedQuAD data (`../shared/data`, or `--medquad PATH`): the first run indexes as many MedQuAD
+documents as N needs (see benchmarks/source.py). Writes every figure to OUT.json and regenerates
+benchmarks/RESULTS.md from all result files beside it.
 """
 
 from __future__ import annotations
@@ -19,15 +21,25 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 log = logging.getLogger("benchmarks")
-DEFAULT_SOURCE = Path("/work/main/var/medquad-index")
-DEFAULT_BEIR = Path("../shared/data/medquad-beir")
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    from benchmarks.source import MEDQUAD  # imports the model stack: after the offline switches above
+
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--chunks", type=int, help="corpus size in chunks (MedQuAD chunks, then varied copies)")
     parser.add_argument("--json", type=Path, required=True, help="where to write the figures")
-    parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="an index folder of the MedQuAD import")
+    parser.add_argument(
+        "--medquad", type=Path, default=MEDQUAD, help=f"MedQuAD's medquad.jsonl.gz (default: {MEDQUAD})"
+    )
+    parser.add_argument(
+        "--source", type=Path, help="an existing index folder of the MedQuAD import to start from instead"
+    )
+    parser.add_argument(
+        "--real-chunks",
+        type=int,
+        help="embed only this many real MedQuAD chunks (default: all N, up to 29,620); the rest are varied copies",
+    )
     parser.add_argument("--work", type=Path, default=Path("var/bench"), help="where benchmark indexes are built")
     parser.add_argument("--queries", type=int, default=200, help="medquad-beir dev questions timed per mode")
     parser.add_argument("--requests", type=int, default=400, help="HTTP requests per concurrency level")
@@ -74,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.chunks is not None and args.chunks < 1:
         print("error: --chunks must be at least 1", file=sys.stderr)
         return 2
+    from benchmarks.figures import BenchmarkResult
     from benchmarks.report import write_results
     from benchmarks.run import run_beir, run_onnx_check, run_size
 
@@ -91,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.beir is not None:
         result["beir"] = run_beir(args)
     result["load_average_end"] = [round(v, 2) for v in os.getloadavg()]
+    BenchmarkResult.model_validate(result)  # a figure a stage forgot fails here, not as a dash in RESULTS.md
     args.json.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
     print(f"wrote {args.json}")
     if args.results_md:

@@ -50,7 +50,7 @@ class Outcome:
     latency_s: float
     status: int | None  # None: connection error or timeout
     article_ids: tuple[str, ...] = ()
-    # A 422 for a question asked in the context of the article just retracted: the API doing its job.
+    # A 404 for a question asked in the context of the article just retracted: the API doing its job.
     expected_rejection: bool = False
 
 
@@ -84,7 +84,7 @@ def percentile_ms(latencies_s: list[float], q: float) -> float:
 
 def summarize(outcomes: list[Outcome], seconds: float, concurrency: int) -> Summary:
     """Counts and latency percentiles; a failure is anything but a 2xx (connection errors included), except the
-    422s a retracted context article is meant to cause."""
+    404s a retracted context article is meant to cause."""
     statuses = Counter("error" if o.status is None else str(o.status) for o in outcomes)
     expected = sum(1 for o in outcomes if o.expected_rejection)
     failures = sum(1 for o in outcomes if o.status is None or not 200 <= o.status < 300) - expected
@@ -194,7 +194,7 @@ class LoadTest:
             ids = tuple(p["article_id"] for p in response.json()["passages"])
         sent = self.retraction_sent_at
         expected = (
-            response.status_code == 422
+            response.status_code == 404
             and sent is not None
             and started - self.t0 >= sent
             and body.get("article_id") == self.retract_id
@@ -317,7 +317,7 @@ def format_table(summary: Summary) -> str:
         ("duration / concurrency", f"{summary.seconds}s / {summary.concurrency}"),
         ("requests", str(summary.requests)),
         ("failures (target 0)", str(summary.failures)),
-        ("422 for a retracted context article", str(summary.expected_rejections)),
+        ("404 for a retracted context article", str(summary.expected_rejections)),
         ("statuses", ", ".join(f"{k}: {v}" for k, v in summary.statuses.items())),
         ("latency p50 / p95 / p99 / max", latency_row(summary)),
         ("requests/s", str(summary.requests_per_s)),

@@ -3,8 +3,25 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+
+from pydantic import ValidationError
+
+from benchmarks.figures import (
+    Beir,
+    BenchmarkResult,
+    HttpRun,
+    HttpServer,
+    Latency,
+    Memory,
+    ModeLatency,
+    Onnx,
+    RankBm25Comparison,
+    Size,
+)
+
+NOTES = Path(__file__).parent / "NOTES.md"
 
 HEADER = """# Benchmarks
 
@@ -21,68 +38,66 @@ In-process figures embed questions with the torch model; the HTTP server embeds 
 """
 
 
-def _ms(value: Any) -> str:
-    return f"{value:.1f}" if isinstance(value, int | float) else "–"
-
-
-def _get(data: dict[str, Any], *path: str) -> Any:
-    for key in path:
-        if not isinstance(data, dict) or key not in data:
-            return None
-        data = data[key]
-    return data
+def _ms(value: float) -> str:
+    return f"{value:.1f}"
 
 
 def _size_label(chunks: int) -> str:
     return f"{chunks // 1_000_000}M" if chunks >= 1_000_000 else f"{chunks // 1000}k"
 
 
-def _machine(results: list[dict[str, Any]]) -> list[str]:
-    machine = results[0]["machine"]
+def _machine(results: list[BenchmarkResult]) -> list[str]:
+    machine = results[0].machine
     lines = ["## Machine and commands", ""]
     lines.append(
-        f"- CPU: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']} GB RAM; Python "
-        f"{machine['python']}; {machine['platform']}"
+        f"- CPU: {machine.cpu}, {machine.cores} cores, {machine.memory_gb} GB RAM; Python "
+        f"{machine.python}; {machine.platform}"
     )
     lines.append("- faiss-cpu loads its generic (non-AVX2) build here (the wheel has no AVX2 module), as logged.")
-    for result in (r for r in results if not r.get("extra")):
+    for result in results:
+        end = result.load_average_end if result.load_average_end is not None else "unfinished run"
         lines.append(
-            f"- `{result['command']}` — started {result['started_utc']}, load average "
-            f"{result['load_average_start']} → {result.get('load_average_end', 'unfinished run')}"
+            f"- `{result.command}` — started {result.started_utc}, load average {result.load_average_start} → {end}"
         )
     return [*lines, ""]
 
 
-def _targets(sizes: dict[int, dict[str, Any]], beir: dict[str, Any] | None) -> list[str]:
-    rows: list[tuple[str, str, Any, bool | None]] = []
+def _served(size: Size) -> HttpServer | None:
+    return size.http.get("workers_1") if size.http else None
+
+
+def _targets(sizes: dict[int, Size], beir: Beir | None) -> list[str]:
+    rows: list[tuple[str, str, str, bool | None]] = []
     at100 = sizes.get(100_000)
     if at100:
-        http = _get(at100, "http", "workers_1") or {}
-        c1 = http.get("hybrid_c1") or {}
-        rows.append(("100k hybrid HTTP c=1 p50", "≤ 20 ms", c1.get("p50_ms"), _le(c1.get("p50_ms"), 20)))
-        rows.append(("100k hybrid HTTP c=1 p99", "≤ 60 ms", c1.get("p99_ms"), _le(c1.get("p99_ms"), 60)))
-        best_c8 = max((v.get("hybrid_c8", {}).get("rps", 0) for v in (at100.get("http") or {}).values()), default=None)
+        served = _served(at100)
+        c1 = served.runs["hybrid_c1"] if served else None
+        rows.append(("100k hybrid HTTP c=1 p50", "≤ 20 ms", *_measured(c1.p50_ms if c1 else None, 20)))
+        rows.append(("100k hybrid HTTP c=1 p99", "≤ 60 ms", *_measured(c1.p99_ms if c1 else None, 60)))
+        best_c8 = max((w.runs["hybrid_c8"].rps for w in (at100.http or {}).values()), default=None)
         rows.append(
             (
                 "100k hybrid HTTP c=8 throughput (req/s, best worker count)",
                 "≥ 100",
-                best_c8,
-                None if best_c8 is None else best_c8 >= 100,
+                *_measured(best_c8, 100, at_least=True),
             )
         )
-        ratio = _get(at100, "rank_bm25_vs_ours", "ratio_p50")
-        rows.append(
-            ("100k BM25: rank_bm25 / ours per query (median)", "≥ 100×", ratio, None if ratio is None else ratio >= 100)
-        )
-        stack = _get(at100, "tutorial_stack_vs_followup_in_process", "latency_ratio_p50")
-        rows.append(
-            ("100k end to end: tutorial stack / Followup (p50)", "≥ 10×", stack, None if stack is None else stack >= 10)
-        )
-    if beir:
-        ours, theirs = _get(beir, "ndcg@10", "followup_hybrid"), _get(beir, "ndcg@10", "tutorial_stack")
+        comparison = at100.rank_bm25_vs_ours
+        ratio = comparison.ratio_p50 if isinstance(comparison, RankBm25Comparison) else None
+        rows.append(("100k BM25: rank_bm25 / ours per query (median)", "≥ 100×", *_measured(ratio, 100, True)))
+        stack = at100.tutorial_stack_vs_followup_in_process
         rows.append(
             (
-                f"nDCG@10 medquad-beir dev ({beir['queries']:,} queries): Followup vs tutorial",
+                "100k end to end: tutorial stack / Followup (p50)",
+                "≥ 10×",
+                *_measured(stack.latency_ratio_p50 if stack else None, 10, True),
+            )
+        )
+    if beir:
+        ours, theirs = beir.ndcg_at_10.followup_hybrid, beir.ndcg_at_10.tutorial_stack
+        rows.append(
+            (
+                f"nDCG@10 medquad-beir dev ({beir.queries:,} queries): Followup vs tutorial",
                 "no lower",
                 f"{ours:.4f} vs {theirs:.4f}",
                 ours >= theirs,
@@ -90,105 +105,106 @@ def _targets(sizes: dict[int, dict[str, Any]], beir: dict[str, Any] | None) -> l
         )
     at1m = sizes.get(1_000_000)
     if at1m:
-        memory = _get(at1m, "http", "workers_1", "memory_after_load", "rss_mb")
-        rows.append(("1M served RSS (MB)", "≤ 4,000", memory, _le(memory, 4000)))
-        p50 = _get(at1m, "http", "workers_1", "hybrid_c1", "p50_ms")
-        rows.append(("1M hybrid p50 (HTTP c=1, ms)", "≤ 40", p50, _le(p50, 40)))
+        served = _served(at1m)
+        rss = served.memory_after_load.rss_mb if served else None
+        rows.append(("1M served RSS (MB)", "≤ 4,000", *_measured(rss, 4000)))
+        p50 = served.runs["hybrid_c1"].p50_ms if served else None
+        rows.append(("1M hybrid p50 (HTTP c=1, ms)", "≤ 40", *_measured(p50, 40)))
     lines = ["## Targets", "", "| target | goal | measured | met |", "|---|---|---|---|"]
-    for name, goal, value, met in rows:
-        shown = _ms(value) if not isinstance(value, str) else value
+    for name, goal, shown, met in rows:
         lines.append(f"| {name} | {goal} | {shown} | {'yes' if met else 'no' if met is not None else '–'} |")
     if not at1m:
         lines.append("| 1M chunks | – | not measured in time (see below) | – |")
     return [*lines, ""]
 
 
-def _le(value: Any, limit: float) -> bool | None:
-    return None if value is None else bool(value <= limit)
+def _measured(value: float | None, limit: float, at_least: bool = False) -> tuple[str, bool | None]:
+    """The figure and whether it meets the target; a stage the run did not reach says so."""
+    if value is None:
+        return NOT_RUN, None
+    return _ms(value), bool(value >= limit if at_least else value <= limit)
 
 
+NOT_RUN = "not run"
 DISK_PARTS = ("dense.faiss", "bm25", "chunks.jsonl")
 
 
-def _size_tables(sizes: dict[int, dict[str, Any]]) -> list[str]:
-    labels = {n: _size_label(n) for n in sizes}
+def _size_tables(sizes: dict[int, Size]) -> list[str]:
     order = sorted(sizes)
-    head = "| | " + " | ".join(labels[n] for n in order) + " |"
+    head = "| | " + " | ".join(_size_label(n) for n in order) + " |"
     rule = "|---" * (len(order) + 1) + "|"
     lines = ["## Per corpus size", "", head, rule]
 
-    def row(name: str, fn: Any) -> None:
-        cells = []
-        for n in order:
-            try:
-                cells.append(fn(sizes[n]))
-            except (KeyError, TypeError, ZeroDivisionError):
-                cells.append("–")
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    def row(name: str, fn: Callable[[Size], str]) -> None:
+        lines.append(f"| {name} | " + " | ".join(fn(sizes[n]) for n in order) + " |")
 
-    row("corpus", lambda s: f"{s['corpus']['real_medquad_chunks']:,} real + {s['corpus']['generated_copies']:,} varied")
-    row("build: BM25 (s)", lambda s: _ms(s["build"]["seconds"]["bm25"]))
-    row("build: embedding (chunks/s, measured on 256 chunks)", lambda s: _ms(s["build"]["embedding"]["chunks_per_s"]))
-    row(
-        "build: embedding all chunks (s, projected)",
-        lambda s: f"{s['build']['embedding']['projected_s_for_all_chunks']:,.0f}",
-    )
-    row("build: faiss (s)", lambda s: f"{s['build']['seconds']['faiss']:.2f}")
-    row("build: write + checksums (s)", lambda s: _ms(s["build"]["seconds"]["write_and_checksum"]))
-    row("dense index (chosen automatically)", lambda s: _dense(s["build"]["dense_index"]))
-    row("index on disk (MB)", lambda s: f"{s['build']['disk_bytes']['total'] / 1e6:,.0f}")
+    def served(fn: Callable[[HttpServer], str]) -> Callable[[Size], str]:
+        return lambda s: NOT_RUN if (w := _served(s)) is None else fn(w)
+
+    row("corpus", lambda s: f"{s.corpus.real_medquad_chunks:,} real + {s.corpus.generated_copies:,} varied")
+    row("build: BM25 (s)", lambda s: _ms(s.build.seconds.bm25))
+    row("build: embedding (chunks/s, measured on 256 chunks)", lambda s: _ms(s.build.embedding.chunks_per_s))
+    row("build: embedding all chunks (s, projected)", lambda s: f"{s.build.embedding.projected_s_for_all_chunks:,.0f}")
+    row("build: faiss (s)", lambda s: f"{s.build.seconds.faiss:.2f}")
+    row("build: write + checksums (s)", lambda s: _ms(s.build.seconds.write_and_checksum))
+    row("dense index (chosen automatically)", lambda s: _dense(s.build.dense_index))
+    row("index on disk (MB)", lambda s: f"{s.build.disk_bytes['total'] / 1e6:,.0f}")
     row(
         "  of which dense.faiss / bm25 / chunks.jsonl (MB)",
-        lambda s: " / ".join(f"{s['build']['disk_bytes'][k] / 1e6:,.0f}" for k in DISK_PARTS),
+        lambda s: " / ".join(f"{s.build.disk_bytes[k] / 1e6:,.0f}" for k in DISK_PARTS),
     )
     row("recall@10 vs exact, 29,620 real embeddings: HNSW-SQ8", lambda s: _recall(s, "hnsw_sq8"))
     row("recall@10 vs exact, 29,620 real embeddings: IVF-SQ8", lambda s: _recall(s, "ivf_sq8"))
     row(
         "recall@10 vs exact, this corpus",
         lambda s: (
-            f"{s['recall_at_10_vs_exact']['this_corpus']['recall@10']:.3f}"
-            if "this_corpus" in s["recall_at_10_vs_exact"]
+            f"{s.recall_at_10_vs_exact['this_corpus'].recall_at_10:.3f}"
+            if "this_corpus" in s.recall_at_10_vs_exact
             else "exact (flat)"
         ),
     )
-    row("server start-up (s)", lambda s: _ms(s["http"]["workers_1"]["startup_s"]))
-    row("server RSS after start (MB; anon + file-mapped)", lambda s: _mem(s["http"]["workers_1"]["memory_after_start"]))
-    row(
-        "server RSS after load test (MB; anon + file-mapped)",
-        lambda s: _mem(s["http"]["workers_1"]["memory_after_load"]),
-    )
-    row("in-process: query embedding alone p50 / p99 (ms)", lambda s: _pp(s["in_process"]["query_embedding"]))
+    row("server start-up (s)", served(lambda w: _ms(w.startup_s)))
+    row("server RSS after start (MB; anon + file-mapped)", served(lambda w: _mem(w.memory_after_start)))
+    row("server RSS after load test (MB; anon + file-mapped)", served(lambda w: _mem(w.memory_after_load)))
+    row("in-process: query embedding alone p50 / p99 (ms)", lambda s: _pp(s.in_process.query_embedding))
     for mode in ("hybrid", "bm25", "dense"):
-        row(f"in-process {mode} p50 / p95 / p99 (ms)", lambda s, m=mode: _ppp(s["in_process"][m]))
+        row(f"in-process {mode} p50 / p95 / p99 (ms)", _in_process(mode, _ppp))
         row(
             "  overhead above query embedding, p50 (ms)",
-            lambda s, m=mode: _ms(s["in_process"][m]["overhead_above_embedding_p50_ms"]),
+            _in_process(mode, lambda f: _ms(f.overhead_above_embedding_p50_ms)),
         )
-    row("in-process BM25 search alone, 300 hits p50 (ms)", lambda s: _ms(s["in_process"]["bm25_search_only"]["p50_ms"]))
-    row(
-        "in-process dense search alone, 300 hits p50 (ms)",
-        lambda s: _ms(s["in_process"]["dense_search_only"]["p50_ms"]),
-    )
-    row("load average during in-process timing", lambda s: str(s["in_process"]["load_average"]))
+    row("in-process BM25 search alone, 300 hits p50 (ms)", lambda s: _ms(s.in_process.bm25_search_only.p50_ms))
+    row("in-process dense search alone, 300 hits p50 (ms)", lambda s: _ms(s.in_process.dense_search_only.p50_ms))
+    row("load average during in-process timing", lambda s: str(s.in_process.load_average))
     for key in ("hybrid_c1", "bm25_c1", "dense_c1", "hybrid_c8", "hybrid_c32"):
         mode, conc = key.split("_c")
-        row(
-            f"HTTP {mode}, concurrency {conc}: p50 / p95 / p99 (ms), req/s",
-            lambda s, k=key: _ppp(s["http"]["workers_1"][k]) + f", {s['http']['workers_1'][k]['rps']:.1f}",
-        )
-    row("load average after HTTP runs", lambda s: str(s["http"]["workers_1"]["hybrid_c32"]["load_average"]))
+        row(f"HTTP {mode}, concurrency {conc}: p50 / p95 / p99 (ms), req/s", served(_http_cell(key)))
+    row("load average after HTTP runs", served(lambda w: _run(w, "hybrid_c32", lambda r: str(r.load_average))))
     return [*lines, ""]
 
 
-def _recall(size: dict[str, Any], kind: str) -> str:
-    recall = size["recall_at_10_vs_exact"]
+def _in_process(mode: str, fn: Callable[[ModeLatency], str]) -> Callable[[Size], str]:
+    return lambda size: fn(getattr(size.in_process, mode))
+
+
+def _http_cell(key: str) -> Callable[[HttpServer], str]:
+    return lambda server: _run(server, key, lambda r: _ppp(r) + f", {r.rps:.1f}")
+
+
+def _run(server: HttpServer, key: str, fn: Callable[[HttpRun], str]) -> str:
+    """A run the command was not asked for (`--concurrency`) is named as such, not dashed."""
+    return fn(server.runs[key]) if key in server.runs else "not asked for"
+
+
+def _recall(size: Size, kind: str) -> str:
+    recall = size.recall_at_10_vs_exact
     entry = recall.get(f"real_medquad_embeddings_{kind}") or (
         recall.get("real_medquad_embeddings") if kind == "ivf_sq8" else None
     )
-    return "–" if entry is None else f"{entry['recall@10']:.3f} ({_dense(entry['params'])})"
+    return NOT_RUN if entry is None else f"{entry.recall_at_10:.3f} ({_dense(entry.params)})"
 
 
-def _dense(params: dict[str, Any]) -> str:
+def _dense(params: dict[str, str | int]) -> str:
     if params["kind"] == "flat":
         return "flat (exact)"
     if params["kind"] == "hnsw_sq8":
@@ -196,19 +212,19 @@ def _dense(params: dict[str, Any]) -> str:
     return f"IVF-SQ8, nlist {params['nlist']}, nprobe {params['nprobe']}"
 
 
-def _mem(memory: dict[str, float]) -> str:
-    return f"{memory['rss_mb']:,.0f} ({memory['rss_anon_mb']:,.0f} + {memory['rss_file_mb']:,.0f})"
+def _mem(memory: Memory) -> str:
+    return f"{memory.rss_mb:,.0f} ({memory.rss_anon_mb:,.0f} + {memory.rss_file_mb:,.0f})"
 
 
-def _pp(figures: dict[str, float]) -> str:
-    return f"{figures['p50_ms']:.1f} / {figures['p99_ms']:.1f}"
+def _pp(figures: Latency) -> str:
+    return f"{figures.p50_ms:.1f} / {figures.p99_ms:.1f}"
 
 
-def _ppp(figures: dict[str, float]) -> str:
-    return f"{figures['p50_ms']:.1f} / {figures['p95_ms']:.1f} / {figures['p99_ms']:.1f}"
+def _ppp(figures: Latency) -> str:
+    return f"{figures.p50_ms:.1f} / {figures.p95_ms:.1f} / {figures.p99_ms:.1f}"
 
 
-def _comparisons(sizes: dict[int, dict[str, Any]], beir: dict[str, Any] | None) -> list[str]:
+def _comparisons(sizes: dict[int, Size], beir: Beir | None) -> list[str]:
     lines = ["## Side by side", "", "### rank_bm25 `BM25Okapi` against our BM25 (bm25s), same tokens", ""]
     lines += [
         "| chunks | queries | rank_bm25 p50 (ms) | ours p50 (ms) | ratio per query: median (min, geomean) | "
@@ -216,16 +232,16 @@ def _comparisons(sizes: dict[int, dict[str, Any]], beir: dict[str, Any] | None) 
         "|---|---|---|---|---|---|---|",
     ]
     for n in sorted(sizes):
-        c = sizes[n].get("rank_bm25_vs_ours") or {}
-        if "ratio_p50" in c:
+        c = sizes[n].rank_bm25_vs_ours
+        if isinstance(c, RankBm25Comparison):
             lines.append(
-                f"| {_size_label(n)} | {c['queries']} | {c['rank_bm25_ms_p50']:.1f} | "
-                f"{c['ours_ms_p50']:.2f} | "
-                f"{c['ratio_p50']:.0f}× ({c['ratio_min']:.0f}×, {c['ratio_geomean']:.0f}×) | "
-                f"{c['top10_agreement']:.3f} | {c['load_average']} |"
+                f"| {_size_label(n)} | {c.queries} | {c.rank_bm25_ms_p50:.1f} | "
+                f"{c.ours_ms_p50:.2f} | "
+                f"{c.ratio_p50:.0f}× ({c.ratio_min:.0f}×, {c.ratio_geomean:.0f}×) | "
+                f"{c.top10_agreement:.3f} | {c.load_average} |"
             )
-        elif c:
-            lines.append(f"| {_size_label(n)} | – | – | – | {c.get('skipped')} | – | – |")
+        else:
+            lines.append(f"| {_size_label(n)} | – | – | – | {c.skipped} | – | – |")
     lines += ["", "### The tutorial stack (rank_bm25 + faiss IndexFlatIP + RRF loop) against Followup end to end", ""]
     lines += [
         "In-process, same queries, same model; Followup's time includes everything `/v1/ask` does (embedding, "
@@ -235,38 +251,36 @@ def _comparisons(sizes: dict[int, dict[str, Any]], beir: dict[str, Any] | None) 
         "|---|---|---|---|---|---|",
     ]
     for n in sorted(sizes):
-        t = sizes[n].get("tutorial_stack_vs_followup_in_process")
+        t = sizes[n].tutorial_stack_vs_followup_in_process
         if t:
             lines.append(
-                f"| {_size_label(n)} | {t['queries']} | {t['tutorial_stack']['p50_ms']:.1f} / "
-                f"{t['tutorial_stack']['p95_ms']:.1f} | {t['followup_hybrid']['p50_ms']:.1f} / "
-                f"{t['followup_hybrid']['p95_ms']:.1f} | {t['latency_ratio_p50']:.1f}× | "
-                f"{t['load_average']} |"
+                f"| {_size_label(n)} | {t.queries} | {t.tutorial_stack.p50_ms:.1f} / "
+                f"{t.tutorial_stack.p95_ms:.1f} | {t.followup_hybrid.p50_ms:.1f} / "
+                f"{t.followup_hybrid.p95_ms:.1f} | {t.latency_ratio_p50:.1f}× | "
+                f"{t.load_average} |"
             )
     if beir:
-        nd, rc, ms = beir["ndcg@10"], beir["recall@10"], beir["retrieval_ms_per_query_excluding_embedding"]
+        nd, rc, ms = beir.ndcg_at_10, beir.recall_at_10, beir.retrieval_ms_per_query_excluding_embedding
         lines += [
             "",
-            f"Quality on {beir['dataset']} {beir['split']} ({beir['queries']:,} queries, {beir['chunks']:,} "
-            f"chunks of the cached evaluation index; {beir['note']}):",
+            f"Quality on {beir.dataset} {beir.split} ({beir.queries:,} queries, {beir.chunks:,} "
+            f"chunks of the cached evaluation index; {beir.note}):",
             "",
             "| stack | nDCG@10 | recall@10 | retrieval ms/query (embedding excluded) |",
             "|---|---|---|---|",
-            f"| Followup hybrid | {nd['followup_hybrid']:.4f} | {rc['followup_hybrid']:.4f} | "
-            f"{ms['followup_hybrid']:.1f} |",
-            f"| tutorial stack | {nd['tutorial_stack']:.4f} | {rc['tutorial_stack']:.4f} | "
-            f"{ms['tutorial_stack']:.1f} |",
+            f"| Followup hybrid | {nd.followup_hybrid:.4f} | {rc.followup_hybrid:.4f} | {ms.followup_hybrid:.1f} |",
+            f"| tutorial stack | {nd.tutorial_stack:.4f} | {rc.tutorial_stack:.4f} | {ms.tutorial_stack:.1f} |",
             "",
-            f"Load average at the end of that run: {beir['load_average']}.",
+            f"Load average at the end of that run: {beir.load_average}.",
         ]
     return [*lines, ""]
 
 
-def _workers(sizes: dict[int, dict[str, Any]]) -> list[str]:
+def _workers(sizes: dict[int, Size]) -> list[str]:
     lines = ["## uvicorn workers", ""]
     found = False
     for n in sorted(sizes):
-        http = sizes[n].get("http") or {}
+        http = sizes[n].http or {}
         if len(http) < 2:
             continue
         found = True
@@ -278,10 +292,10 @@ def _workers(sizes: dict[int, dict[str, Any]]) -> list[str]:
             "|---|---|---|---|---|",
         ]
         for name, w in http.items():
+            c1, c8, c32 = w.runs["hybrid_c1"], w.runs["hybrid_c8"], w.runs["hybrid_c32"]
             lines.append(
-                f"| {name.split('_')[1]} | {_mem(w['memory_after_load'])} | {_ms(w['hybrid_c1']['p50_ms'])} | "
-                f"{_ms(w['hybrid_c8']['p50_ms'])}, {w['hybrid_c8']['rps']:.1f} | "
-                f"{_ms(w['hybrid_c32']['p50_ms'])}, {w['hybrid_c32']['rps']:.1f} |"
+                f"| {name.split('_')[1]} | {_mem(w.memory_after_load)} | {_ms(c1.p50_ms)} | "
+                f"{_ms(c8.p50_ms)}, {c8.rps:.1f} | {_ms(c32.p50_ms)}, {c32.rps:.1f} |"
             )
         lines.append("")
     if not found:
@@ -289,42 +303,57 @@ def _workers(sizes: dict[int, dict[str, Any]]) -> list[str]:
     return [*lines, ""]
 
 
-def _onnx(onnx: dict[str, Any] | None) -> list[str]:
+def _onnx(onnx: Onnx | None) -> list[str]:
     lines = ["## Optional int8 ONNX query encoder (`FOLLOWUP_QUERY_ENCODER=onnx-int8`)", ""]
     if onnx is None:
         return [*lines, "Not measured yet (`--beir DIR --onnx-check`).", ""]
-    lat, nd = onnx["single_question_latency"], onnx["ndcg@10"]
+    lat, nd = onnx.single_question_latency, onnx.ndcg_at_10
     lines += [
-        f"{onnx['dataset']} {onnx['split']}, {onnx['queries']:,} queries; passages embedded by the torch model in both "
-        f"rows; cosine of ONNX to torch question vectors: min {onnx['cosine_to_torch']['min']:.4f}, mean "
-        f"{onnx['cosine_to_torch']['mean']:.4f}. One question at a time, 1 thread, load average "
-        f"{lat['load_average']}.",
+        f"{onnx.dataset} {onnx.split}, {onnx.queries:,} queries; passages embedded by the torch model in both "
+        f"rows; cosine of ONNX to torch question vectors: min {onnx.cosine_to_torch['min']:.4f}, mean "
+        f"{onnx.cosine_to_torch['mean']:.4f}. One question at a time, 1 thread, load average "
+        f"{lat.load_average}.",
         "",
         "| query encoder | p50 / p99 (ms) | hybrid nDCG@10 | dense nDCG@10 |",
         "|---|---|---|---|",
     ]
-    for name in ("torch", "onnx_int8"):
-        lines.append(f"| {name} | {_pp(lat[name])} | {nd[name]['hybrid']:.4f} | {nd[name]['dense']:.4f} |")
-    verdict = "meets" if onnx["meets_bar"] else "does not meet"
-    lines += ["", f"Hybrid nDCG@10 change: {onnx['hybrid_ndcg_delta']:+.4f}; it {verdict} the bar ({onnx['bar']})."]
+    for name, latency in (("torch", lat.torch), ("onnx_int8", lat.onnx_int8)):
+        lines.append(f"| {name} | {_pp(latency)} | {nd[name].hybrid:.4f} | {nd[name].dense:.4f} |")
+    verdict = "meets" if onnx.meets_bar else "does not meet"
+    lines += ["", f"Hybrid nDCG@10 change: {onnx.hybrid_ndcg_delta:+.4f}; it {verdict} the bar ({onnx.bar})."]
     return [*lines, ""]
 
 
-def render(results: list[dict[str, Any]]) -> str:
-    sizes = {r["size"]["chunks"]: r["size"] for r in results if "build" in (r.get("size") or {})}
-    beir = next((r["beir"] for r in results if "beir" in r), None)
-    notes = [f"- {_size_label(n)}: {s['corpus']['note']}." for n, s in sorted(sizes.items())]
-    parts = [HEADER, *_machine(results), "## Corpora", "", *notes, ""]
-    onnx = next((r["onnx"] for r in results if "onnx" in r), None)
+def render(results: list[BenchmarkResult], notes: str = "") -> str:
+    sizes = {r.size.chunks: r.size for r in results if r.size is not None}
+    beir = next((r.beir for r in results if r.beir is not None), None)
+    corpora = [f"- {_size_label(n)}: {s.corpus.note}." for n, s in sorted(sizes.items())]
+    parts = [HEADER, *_machine(results), "## Corpora", "", *corpora, ""]
+    onnx = next((r.onnx for r in results if r.onnx is not None), None)
     parts += _targets(sizes, beir) + _size_tables(sizes) + _comparisons(sizes, beir) + _workers(sizes) + _onnx(onnx)
-    extra = [r.get("extra") for r in results if r.get("extra")]
-    for block in extra:
-        parts += [str(block), ""]
+    if notes:
+        parts += [notes.strip(), ""]
     return "\n".join(parts).rstrip() + "\n"
 
 
-def write_results(folder: Path, target: Path) -> None:
-    results = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
-    results = [r for r in results if "machine" in r]
+def read_results(folder: Path) -> list[BenchmarkResult]:
+    """Every run of `python -m benchmarks` in the folder; a file missing a figure fails here, naming it.
+
+    Other tools' files there (`benchmarks.workers` writes no `machine`) are not runs of this command."""
+    results = []
+    for path in sorted(folder.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and "machine" in data:
+            try:
+                results.append(BenchmarkResult.model_validate(data))
+            except ValidationError as exc:
+                raise ValueError(f"{path}: {exc}") from None
+    return results
+
+
+def write_results(folder: Path, target: Path, notes: Path | None = NOTES) -> None:
+    """RESULTS.md from the runs in `folder`, then the notes (prose that is not a run's figures) verbatim."""
+    results = read_results(folder)
     if results:
-        target.write_text(render(results), encoding="utf-8")
+        text = notes.read_text(encoding="utf-8") if notes is not None and notes.is_file() else ""
+        target.write_text(render(results, text), encoding="utf-8")

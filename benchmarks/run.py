@@ -18,6 +18,7 @@ import psutil
 
 from benchmarks import scale
 from benchmarks.baselines import TutorialStack, compare_bm25
+from benchmarks.source import MEDQUAD_BEIR, source_generation
 from benchmarks.timing import Server, http_load, load_average, summary, time_calls
 from eval.datasets import load_beir
 from index.dense import DenseIndex, choose_params
@@ -30,11 +31,15 @@ from rag.types import Mode
 
 log = logging.getLogger("benchmarks")
 MODES = (Mode.HYBRID, Mode.BM25, Mode.DENSE)
+MEDQUAD_CHUNKS = 29_620  # all of MedQuAD; past it the benchmark adds varied copies (benchmarks/scale.py)
 
 
-def _questions(beir: Path, count: int) -> list[str]:
-    data = load_beir(beir, "dev")
-    return list(data.queries.values())[:count]
+def _questions(beir: Path, count: int, source: scale.Source | None = None) -> list[str]:
+    """medquad-beir dev questions; without that folder, the section questions of the source articles."""
+    if beir.is_dir() or source is None:
+        return list(load_beir(beir, "dev").queries.values())[:count]
+    log.info("no %s: timing with the source articles' own section questions", beir)
+    return [section.title for article in source.articles for section in article.sections][:count]
 
 
 def _recall_at_10(approximate: DenseIndex, exact: faiss.Index, queries: np.ndarray) -> float:
@@ -54,7 +59,14 @@ def run_size(args: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any]
     settings = Settings()
     figures: dict[str, Any] = {"chunks": args.chunks}
     result["size"] = figures
-    source_dir = current_generation(args.source)
+    embedder = Embedder(settings.resolved_model_path(), settings.embed_batch_size)
+    started = time.perf_counter()
+    if args.source is not None:
+        source_dir = current_generation(args.source)
+    else:
+        real = min(args.chunks, args.real_chunks or MEDQUAD_CHUNKS, MEDQUAD_CHUNKS)
+        source_dir = source_generation(args.medquad, args.work, real, settings, embedder)
+    figures["source_index_s"] = round(time.perf_counter() - started, 1)
     started = time.perf_counter()
     source = scale.load_source(source_dir)
     scaled = scale.scale(source, args.chunks)
@@ -80,7 +92,6 @@ def run_size(args: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any]
     log.info("built %s: %s", directory, figures["build"])
     _save(args, result)
 
-    embedder = Embedder(settings.resolved_model_path(), settings.embed_batch_size)
     sample = [c.embed_text for c in source.chunks[:256]]
     embedder.encode(sample[:16])
     started = time.perf_counter()
@@ -93,7 +104,7 @@ def run_size(args: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any]
         "projected_s_for_all_chunks": round(args.chunks / rate, 0),
     }
 
-    questions = _questions(args.beir or Path("../shared/data/medquad-beir"), args.queries)
+    questions = _questions(args.beir or MEDQUAD_BEIR, args.queries, source)
     query_vectors = embedder.encode(questions)
     figures["load_average_before_latency"] = load_average()
 

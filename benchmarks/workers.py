@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.run import _questions
+from benchmarks.source import MEDQUAD_BEIR
 from benchmarks.timing import Server, http_load, load_average
 
 
@@ -22,7 +23,7 @@ def main() -> None:
     parser.add_argument("--concurrency", default="1,8")
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
-    questions = _questions(Path("../shared/data/medquad-beir"), 200)
+    questions = _questions(MEDQUAD_BEIR, 200)
     out: dict[str, Any] = {"index": str(args.index), "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     for workers in [int(w) for w in args.workers.split(",")]:
         server = Server.start(args.index, workers, args.json.with_suffix(f".server-{workers}.log"))

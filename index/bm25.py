@@ -9,7 +9,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from index.tokenize import StopwordSet, Tokenizer
+from index.tokenize import DEFAULT_STOPWORDS, StopwordSet, Tokenizer
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
@@ -31,7 +31,7 @@ class Bm25Index:
         method: str = "robertson",
         k1: float = 1.5,
         b: float = 0.75,
-        stopwords: StopwordSet = "english_and_question_words",
+        stopwords: StopwordSet = DEFAULT_STOPWORDS,
         stem: bool = True,
     ) -> Bm25Index:
         tokenizer = Tokenizer(stopwords, stem)
@@ -52,7 +52,8 @@ class Bm25Index:
         tokens = [t for t in self.tokenize(query) if t in self._vocab]
         if not tokens or self.size == 0:
             return []
-        rows, scores = self._model.retrieve([tokens], k=min(k, self.size), show_progress=False, n_threads=1)
+        # n_threads=0: in this thread; any other value starts (and joins) a thread pool on every call.
+        rows, scores = self._model.retrieve([tokens], k=min(k, self.size), show_progress=False, n_threads=0)
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if s > 0]
 
     def scores(self, query: str) -> np.ndarray:

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from index.tokenize import STOPWORDS, StopwordSet
+from index.tokenize import DEFAULT_STOPWORDS, STOPWORDS, StopwordSet
 
 
 def packaged_model_path() -> Path:
@@ -41,7 +41,7 @@ class Settings(BaseSettings):
         description="What BM25 reads before each claim: its section path, or also the article question.",
     )
     bm25_stopwords: StopwordSet = Field(
-        default="english_and_scaffolding",
+        default=DEFAULT_STOPWORDS,
         description="BM25 stop words (index/tokenize.py): english (Lucene's list), english_and_scaffolding (also "
         "which, should, I, does, …) or english_and_question_words (also what, how, when, …).",
     )

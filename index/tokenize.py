@@ -10,6 +10,8 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
 StopwordSet = Literal["english", "english_and_scaffolding", "english_and_question_words"]
+# The one default: Settings.bm25_stopwords, the tokenizer and the BM25 index all start from it.
+DEFAULT_STOPWORDS: StopwordSet = "english_and_scaffolding"
 
 # Keeps hyphenated and alphanumeric terms whole ("il-17", "covid-19") and single letters ("hepatitis b").
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-/][a-z0-9]+)*")
@@ -35,7 +37,7 @@ def _stemmer() -> Stemmer.Stemmer:
 
 
 class Tokenizer:
-    def __init__(self, stopwords: StopwordSet = "english_and_question_words", stem: bool = True) -> None:
+    def __init__(self, stopwords: StopwordSet = DEFAULT_STOPWORDS, stem: bool = True) -> None:
         self.stopwords_name = stopwords
         self._stopwords = STOPWORDS[stopwords]
         self._stem = stem

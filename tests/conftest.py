@@ -68,3 +68,15 @@ def postgres_url(postgres: Postgres) -> Iterator[str]:
     name = f"test_{uuid.uuid4().hex[:12]}"
     yield postgres.create_database(name)
     postgres.drop_database(name)
+
+
+# A test that needs one of these loads the real model, builds an index or starts a server: the slow tier.
+SLOW_FIXTURES = frozenset({"embedder", "sample_index_dir", "sample_index", "answerer", "server"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks `slow` every test that uses a slow fixture or starts a server (`e2e`), so `pytest -m "not slow"` is
+    the fast tier; tests slow for another reason carry the mark themselves."""
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("e2e"):
+            item.add_marker(pytest.mark.slow)

@@ -3,21 +3,36 @@
 from __future__ import annotations
 
 import logging
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api.deps import AnswererDep, StateDep
-from api.schemas import AuditOut, ReloadError, ReloadOut, StatusChange, StatusOut, error_responses
+from api.schemas import (
+    MAX_ARTICLE_ID_CHARS,
+    AuditOut,
+    ReloadError,
+    ReloadOut,
+    StatusChange,
+    StatusOut,
+    error_responses,
+)
 from api.security import AdminDep
 from index.store import IndexUnavailable
 
 log = logging.getLogger("followup.api")
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
+ArticleId = Annotated[str, Path(min_length=1, max_length=MAX_ARTICLE_ID_CHARS)]
+RELOAD_REFUSED = "The generation CURRENT names failed verification; the one named in `serving` is still served."
 
 
-@router.post("/reload", response_model=ReloadOut, responses={409: {"model": ReloadError}})
+@router.post(
+    "/reload",
+    response_model=ReloadOut,
+    responses={**error_responses(401), 409: {"model": ReloadError, "description": RELOAD_REFUSED}},
+)
 async def reload(_: AdminDep, state: StateDep) -> ReloadOut | JSONResponse:
     """Serve the generation `CURRENT` names. If it fails verification the served one stays: 409 naming the file."""
     try:
@@ -28,8 +43,12 @@ async def reload(_: AdminDep, state: StateDep) -> ReloadOut | JSONResponse:
     return ReloadOut(generation=result.generation, previous=result.previous)
 
 
-@router.post("/articles/{article_id}/status", response_model=StatusOut, responses=error_responses(401, 404, 422, 503))
-def set_status(who: AdminDep, article_id: str, body: StatusChange, state: StateDep, answerer: AnswererDep) -> StatusOut:
+@router.post(
+    "/articles/{article_id}/status", response_model=StatusOut, responses=error_responses(401, 404, 413, 422, 503)
+)
+def set_status(
+    who: AdminDep, article_id: ArticleId, body: StatusChange, state: StateDep, answerer: AnswererDep
+) -> StatusOut:
     """Override an article's status now (durably, audited); it wins until a build includes the change."""
     old = answerer.servable.status(article_id)
     if old is None:
@@ -41,7 +60,7 @@ def set_status(who: AdminDep, article_id: str, body: StatusChange, state: StateD
 
 
 @router.get("/articles/{article_id}/status", response_model=StatusOut, responses=error_responses(401, 404, 422, 503))
-def get_status(_: AdminDep, article_id: str, state: StateDep, answerer: AnswererDep) -> StatusOut:
+def get_status(_: AdminDep, article_id: ArticleId, state: StateDep, answerer: AnswererDep) -> StatusOut:
     """The effective and corpus status of an article, with its audit trail."""
     if answerer.servable.status(article_id) is None:
         raise HTTPException(status_code=404, detail=f"no article with id {article_id!r} in the served index")

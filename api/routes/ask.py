@@ -7,6 +7,7 @@ from fastapi import APIRouter, HTTPException
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import AnswererDep
+from api.responses import ModelResponse
 from api.schemas import AskRequest, error_responses
 from rag.answer import UnknownArticle
 from rag.types import Answer
@@ -15,8 +16,8 @@ router = APIRouter(prefix="/v1", tags=["ask"])
 log = logging.getLogger("followup.ask")
 
 
-@router.post("/ask", response_model=Answer, responses=error_responses(401, 413, 422, 503))
-async def ask(body: AskRequest, answerer: AnswererDep) -> Answer:
+@router.post("/ask", response_model=Answer, responses=error_responses(404, 413, 422, 503))
+async def ask(body: AskRequest, answerer: AnswererDep) -> ModelResponse:
     """Passages from approved articles that answer the question, with their citation numbers and the caveat."""
     started = time.perf_counter()
     try:
@@ -30,8 +31,9 @@ async def ask(body: AskRequest, answerer: AnswererDep) -> Answer:
             mode=body.mode,
         )
     except UnknownArticle:
+        # 404 and not 422: the request is well formed; the article it refers to is not one we may serve (now).
         raise HTTPException(
-            status_code=422, detail=f"article_id {body.article_id!r} is not an approved article"
+            status_code=404, detail=f"article_id {body.article_id!r} is not an approved article"
         ) from None
     # Questions may hold patient details: their text is logged only when FOLLOWUP_LOG_QUESTIONS is set.
     fields: dict[str, object] = {
@@ -46,4 +48,4 @@ async def ask(body: AskRequest, answerer: AnswererDep) -> Answer:
     if answerer.settings.log_questions:
         fields["question"] = body.question
     log.info("ask", extra=fields)
-    return answer
+    return ModelResponse(answer)

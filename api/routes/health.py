@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.deps import StateDep
+from api.metrics import index_facts
 from api.schemas import Health, Readiness
 
 router = APIRouter(tags=["health"])
@@ -15,12 +16,14 @@ router = APIRouter(tags=["health"])
 def healthz(state: StateDep) -> Health:
     answerer = state.answerer
     if answerer is None:
-        return Health(status="ok", index_version=None, articles=0, chunks=0)
+        return Health(status="ok", index_version=None, articles=0, articles_indexed=0, chunks=0)
+    facts = index_facts(answerer)
     return Health(
         status="ok",
-        index_version=answerer.index.version,
-        articles=len(answerer.index.articles),
-        chunks=len(answerer.index.chunks),
+        index_version=facts.generation,
+        articles=facts.servable_articles,
+        articles_indexed=facts.articles,
+        chunks=facts.chunks,
     )
 
 

@@ -55,9 +55,11 @@
       var params = new URLSearchParams();
       var articleId = this.getAttribute("article-id");
       var q = this.getAttribute("q");
+      var path;
       if (articleId) {
-        params.set("article_id", articleId);
+        path = "/v1/articles/" + encodeURIComponent(articleId) + "/related?";
       } else if (q) {
+        path = "/v1/related?";
         params.set("q", q);
       } else {
         this._clear();
@@ -65,7 +67,7 @@
       }
       params.set("k", this.getAttribute("k") || "5");
       var self = this;
-      fetch(base + "/v1/related?" + params.toString(), { headers: { accept: "application/json" } })
+      fetch(base + path + params.toString(), { headers: { accept: "application/json" } })
         .then(function (response) {
           return response.ok ? response.json() : { items: [] };
         })

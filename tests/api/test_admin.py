@@ -91,7 +91,7 @@ def _check_retraction_takes_effect_at_once_and_is_audited(client: TestClient) ->
         assert len(response.json()["passages"]) > 0
     assert client.get(f"/v1/articles/{SEED_ID}").status_code == 404
     follow_up = client.post("/v1/ask", json={"question": "and in pregnancy?", "article_id": SEED_ID})
-    assert follow_up.status_code == 422
+    assert follow_up.status_code == 404
     audit = client.get(f"/v1/admin/articles/{SEED_ID}/status", headers=ADMIN).json()["audit"]
     assert [(a["who"], a["reason"], a["old_status"], a["new_status"]) for a in audit] == [
         ("admin", "withdrawn by the journal", "approved", "retracted")
@@ -227,7 +227,27 @@ def test_api_key_guards_read_endpoints_when_set(index_copy: Path) -> None:
             assert client.get(f"/v1/articles/{SEED_ID}", headers=headers).status_code == 401
         assert SEED_ID in _ask_ids(client, ASAS40, {"X-API-Key": "reader-key"})
         assert client.get(f"/v1/articles/{SEED_ID}", headers={"X-API-Key": "reader-key"}).status_code == 200
+        ask = client.get("/openapi.json").json()["paths"]["/v1/ask"]["post"]
+        assert ask["security"] == [{"APIKeyHeader": []}] and "401" in ask["responses"]
         assert client.get("/healthz").status_code == 200 and client.get("/readyz").status_code == 200
+
+
+def test_without_an_api_key_the_schema_asks_for_none(client: TestClient) -> None:
+    """No key configured: no security requirement and no 401 on the read routes (a request needs no header)."""
+    schema = client.get("/openapi.json").json()
+    for path in ("/v1/ask", "/v1/articles", "/v1/articles/{article_id}", "/v1/related"):
+        for operation in schema["paths"][path].values():
+            assert "security" not in operation and "401" not in operation["responses"], path
+    reload = schema["paths"]["/v1/admin/reload"]["post"]
+    assert {"200", "401", "409"} <= set(reload["responses"]) and reload["security"] == [{"HTTPBearer": []}]
+    for method in ("get", "post"):
+        status = schema["paths"]["/v1/admin/articles/{article_id}/status"][method]
+        assert {"200", "401", "404", "422", "503"} <= set(status["responses"])
+
+
+def test_wrong_method_lists_every_method_of_the_path(client: TestClient) -> None:
+    response = client.put(f"/v1/admin/articles/{SEED_ID}/status", headers=ADMIN)
+    assert response.status_code == 405 and {"GET", "POST"} <= set(response.headers["allow"].split(", "))
 
 
 def test_cors_allows_only_configured_origins(index_copy: Path) -> None:
@@ -242,6 +262,7 @@ def test_cors_allows_only_configured_origins(index_copy: Path) -> None:
         assert "access-control-allow-origin" not in simple.headers
 
 
+@pytest.mark.slow  # starts the app (loads the model)
 def test_admin_is_off_without_a_token_and_refused_when_forced_on(tmp_path: Path) -> None:
     with TestClient(create_app(Settings(index_dir=tmp_path))) as client:
         assert client.post("/v1/admin/reload").status_code == 404

@@ -34,6 +34,7 @@ def test_missing_input_is_one_line_and_exit_1(tmp_path: Path) -> None:
         assert "Traceback" not in result.output
 
 
+@pytest.mark.slow  # loads the model before the corpus check fails
 def test_strict_build_fails_on_an_invalid_article(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()

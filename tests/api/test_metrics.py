@@ -66,7 +66,8 @@ def test_index_generation_and_chunk_count(client: TestClient) -> None:
     health = client.get("/healthz").json()
     found = samples(client)
     assert value(found, "followup_index_chunks") == health["chunks"]
-    assert value(found, "followup_index_articles") == health["articles"]
+    assert value(found, "followup_index_articles") == health["articles"] == 8  # the 2 not approved are not counted
+    assert value(found, "followup_index_articles_indexed") == health["articles_indexed"] == 10
     assert value(found, "followup_index_info", generation=health["index_version"]) == 1
 
 

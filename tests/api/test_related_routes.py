@@ -39,10 +39,25 @@ def test_k_limits_the_list(client: TestClient) -> None:
     assert len(client.get("/v1/related", params={"article_id": SEED_ID, "k": 1}).json()["items"]) == 1
 
 
+def test_the_article_route_answers_as_the_older_query_form(client: TestClient) -> None:
+    route = client.get(f"/v1/articles/{SEED_ID}/related", params={"k": 3})
+    assert route.status_code == 200
+    assert route.json() == client.get("/v1/related", params={"article_id": SEED_ID, "k": 3}).json()
+
+
+def test_the_schema_has_one_operation_per_seed(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    by_question = {p["name"]: p for p in paths["/v1/related"]["get"]["parameters"]}
+    assert set(by_question) == {"q", "k"} and by_question["q"]["required"] is True
+    by_article = {p["name"] for p in paths["/v1/articles/{article_id}/related"]["get"]["parameters"]}
+    assert by_article == {"article_id", "k"}
+
+
 @pytest.mark.parametrize("article_id", ["no-such-article", "0df9f466bd3a078b"])  # unknown; under review
 def test_unknown_or_unapproved_article_is_404(client: TestClient, article_id: str) -> None:
     response = client.get("/v1/related", params={"article_id": article_id})
     assert response.status_code == 404 and "detail" in response.json()
+    assert client.get(f"/v1/articles/{article_id}/related").status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -55,6 +70,7 @@ def test_unknown_or_unapproved_article_is_404(client: TestClient, article_id: st
         {"q": "   "},
         {"article_id": SEED_ID, "q": "upadacitinib"},
         {"q": "q" * 2001},
+        {"k": 5},
     ],
 )
 def test_bad_parameters_are_422(client: TestClient, params: dict[str, object]) -> None:

@@ -72,9 +72,10 @@ def test_malformed_json_is_422(client: TestClient) -> None:
     assert response.status_code == 422
 
 
-def test_unknown_article_context_is_422(client: TestClient) -> None:
+def test_unknown_article_context_is_404(client: TestClient) -> None:
+    # Well-formed input (so not 422) that names an article we may not serve.
     response = client.post("/v1/ask", json={"question": "and in pregnancy?", "article_id": "nope"})
-    assert response.status_code == 422
+    assert response.status_code == 404
     assert "nope" in response.json()["detail"]
 
 

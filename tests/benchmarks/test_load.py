@@ -19,8 +19,8 @@ def test_summary_counts_non_2xx_and_connection_errors_as_failures() -> None:
     assert summary.p50_ms <= summary.p95_ms <= summary.p99_ms <= summary.max_ms
 
 
-def test_422_for_a_retracted_context_article_is_not_a_failure() -> None:
-    outcomes = [Outcome(0.0, 0.1, 200), Outcome(5.0, 0.1, 422, expected_rejection=True), Outcome(5.0, 0.1, 422)]
+def test_404_for_a_retracted_context_article_is_not_a_failure() -> None:
+    outcomes = [Outcome(0.0, 0.1, 200), Outcome(5.0, 0.1, 404, expected_rejection=True), Outcome(5.0, 0.1, 404)]
     summary = summarize(outcomes, seconds=10.0, concurrency=1)
     assert (summary.failures, summary.expected_rejections) == (1, 1)
 

@@ -76,6 +76,7 @@ def test_bad_record_names_the_line(tmp_path: Path) -> None:
         list(read_medquad(path))
 
 
+@pytest.mark.slow  # reads and chunks all 5,486 documents
 @pytest.mark.skipif(not MEDQUAD.is_file(), reason=f"MedQuAD not found at {MEDQUAD} (../shared is absent here)")
 def test_every_medquad_document_and_answer_lands() -> None:
     articles = list(read_medquad(MEDQUAD))

@@ -13,6 +13,7 @@ from index.embedder import Embedder
 from index.settings import Settings
 
 
+@pytest.mark.slow  # ranx compiles its metrics with numba on first use (tens of seconds)
 def test_known_ranking_gives_known_metrics() -> None:
     qrels = {"q1": {"d2": 1}, "q2": {"d1": 1, "d3": 1}}
     run = {"q1": {"d1": 3.0, "d2": 2.0, "d3": 1.0}, "q2": {"d1": 3.0, "d9": 2.0, "d3": 1.0}}
@@ -26,6 +27,7 @@ def test_known_ranking_gives_known_metrics() -> None:
     assert values["recall@10"] == pytest.approx(1.0)
 
 
+@pytest.mark.slow  # numba, as above
 def test_query_with_no_results_scores_zero() -> None:
     assert score({"q1": {"d1": 1}}, {"q1": {}})["ndcg@10"] == 0.0
 

@@ -1,0 +1,234 @@
+"""`python -m benchmarks.throughput --index DIR`: requests/s and latency of `POST /v1/ask` over HTTP, measured by wrk.
+
+The server is a real `followup serve` (what `make serve` runs: JSON logs, one worker). wrk is a C load generator
+(Debian's `wrk`), run with one thread so the client costs little of this 2-core machine; its CPU still counts
+against the server, and the load average before and after each run is recorded beside it. With `--flame FILE.svg`
+py-spy samples the server during the highest-concurrency run and writes a flame graph.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import httpx
+import psutil
+
+from benchmarks.load import load_questions
+from benchmarks.timing import free_port, load_average
+
+REPO = Path(__file__).resolve().parents[1]
+GOLD = REPO / "eval" / "gold" / "sample.jsonl"
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+@dataclass(frozen=True)
+class WrkRun:
+    concurrency: int
+    seconds: float
+    requests: int
+    requests_per_s: float
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    non_2xx: int
+    socket_errors: int
+    # CPU time the server process used per request (user + system): the figure least bent by a busy machine.
+    server_cpu_ms_per_request: float
+    load_average_before: list[float]
+    load_average_after: list[float]
+
+
+def lua_script(bodies: list[dict[str, object]], mode: str) -> str:
+    """A wrk script that cycles through the request bodies (JSON inside Lua long strings)."""
+    items = ",\n".join(f"[==[{json.dumps(body | {'mode': mode})}]==]" for body in bodies)
+    return (
+        f"local bodies = {{\n{items}\n}}\nlocal i = 0\n"
+        'local headers = {["Content-Type"] = "application/json"}\n'
+        "request = function()\n  i = i % #bodies + 1\n"
+        '  return wrk.format("POST", "/v1/ask", headers, bodies[i])\nend\n'
+    )
+
+
+def _ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()  # type: ignore[union-attr]
+    return float(number) * _UNITS[unit]
+
+
+def parse_wrk(output: str) -> dict[str, float]:
+    """The figures of `wrk --latency` output; a missing one raises (a silent zero would read as a result)."""
+    percentiles = dict(re.findall(r"^\s+(50|90|99)(?:\.000)?%\s+(\S+)\s*$", output, re.MULTILINE))
+    requests = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)", output)
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    if requests is None or rate is None or set(percentiles) != {"50", "90", "99"}:
+        raise ValueError(f"unexpected wrk output:\n{output}")
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    return {
+        "requests": float(requests.group(1)),
+        "requests_per_s": float(rate.group(1)),
+        "p50_ms": _ms(percentiles["50"]),
+        "p90_ms": _ms(percentiles["90"]),
+        "p99_ms": _ms(percentiles["99"]),
+        "non_2xx": float(non_2xx.group(1)) if non_2xx else 0.0,
+        "socket_errors": float(sum(int(g) for g in errors.groups())) if errors else 0.0,
+    }
+
+
+# Where a sampled stack is: in the query embedding, in search (the rest of `Answerer.ask` and related finding), or
+# waiting (a thread parked on a lock, queue or socket: not CPU); everything else is the API layer and the server.
+_EMBEDDING = ("OnnxQueryEncoder.encode", "Embedder.encode")
+_SEARCH = ("Answerer.ask", "RelatedFinder.")
+_WAITING = ("Condition.wait", "Queue.get", "select (selectors.py", "Event.wait", "Lock.acquire", "_worker (concurrent")
+
+
+def profile_shares(collapsed: str) -> dict[str, float]:
+    """Shares of CPU samples (waiting stacks left out) by part, from py-spy's raw (collapsed stack) output."""
+    parts = {"embedding": 0, "search": 0, "api_and_server": 0}
+    waiting = 0
+    for line in collapsed.splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        leaf = stack.rsplit(";", 1)[-1]
+        if any(w in leaf for w in _WAITING):
+            waiting += int(count)
+        elif any(e in stack for e in _EMBEDDING):
+            parts["embedding"] += int(count)
+        elif any(s in stack for s in _SEARCH):
+            parts["search"] += int(count)
+        else:
+            parts["api_and_server"] += int(count)
+    busy = sum(parts.values()) or 1
+    return {name: round(count / busy, 4) for name, count in parts.items()} | {"busy_samples": float(busy)}
+
+
+def run_wrk(base: str, script: Path, concurrency: int, seconds: float, server: psutil.Process) -> WrkRun:
+    before = load_average()
+    cpu_before = sum(server.cpu_times()[:2])
+    command = ["wrk", "-t1", f"-c{concurrency}", f"-d{seconds:g}s", "--latency", "-s", str(script), base]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    figures = parse_wrk(output)
+    cpu = sum(server.cpu_times()[:2]) - cpu_before
+    return WrkRun(
+        concurrency=concurrency,
+        seconds=seconds,
+        requests=int(figures["requests"]),
+        requests_per_s=figures["requests_per_s"],
+        p50_ms=figures["p50_ms"],
+        p90_ms=figures["p90_ms"],
+        p99_ms=figures["p99_ms"],
+        non_2xx=int(figures["non_2xx"]),
+        socket_errors=int(figures["socket_errors"]),
+        server_cpu_ms_per_request=round(cpu * 1000 / max(figures["requests"], 1), 3),
+        load_average_before=before,
+        load_average_after=load_average(),
+    )
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.throughput", description=__doc__)
+    parser.add_argument("--index", type=Path, required=True, help="an index folder (followup index build)")
+    parser.add_argument("--concurrency", default="1,8", help="wrk connections per run, e.g. 1,8")
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of each run (after a 3 s warm-up)")
+    parser.add_argument("--mode", default="hybrid")
+    parser.add_argument("--gold", type=Path, default=GOLD, help="questions (with their context) to cycle through")
+    parser.add_argument(
+        "--flame", type=Path, help="py-spy profile of the highest-concurrency run: FILE.svg (flame graph) or FILE.txt"
+    )
+    parser.add_argument("--code", type=Path, default=REPO, help="checkout whose code serves (to compare versions)")
+    parser.add_argument("--json", type=Path, help="where to write the figures")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
+    if shutil.which("wrk") is None:
+        print("error: wrk not found (Debian: apt-get install wrk)", file=sys.stderr)
+        return 2
+    levels = [int(c) for c in args.concurrency.split(",")]
+    work = args.json.parent if args.json else Path("var/bench")
+    work.mkdir(parents=True, exist_ok=True)
+    script = work / "ask.lua"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "api", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--index", str(args.index.resolve())]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2")}
+    with (work / "throughput-server.log").open("wb") as log:
+        server = subprocess.Popen(command, cwd=args.code, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    runs: list[WrkRun] = []
+    try:
+        _wait_ready(base, server)
+        bodies = _answered(base, load_questions(args.gold), args.mode)
+        script.write_text(lua_script(bodies, args.mode), encoding="utf-8")
+        process = psutil.Process(server.pid)
+        run_wrk(base, script, max(levels), 3.0, process)  # warm-up: thread pool, caches, ONNX session
+        for concurrency in levels:
+            profiler = None
+            if args.flame and concurrency == max(levels):
+                kind = "raw" if args.flame.suffix == ".txt" else "flamegraph"
+                spy = [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(server.pid), "--rate", "200"]
+                spy += [
+                    "--duration",
+                    f"{args.seconds:g}",
+                    "--nonblocking",
+                    "--format",
+                    kind,
+                    "--output",
+                    str(args.flame),
+                ]
+                profiler = subprocess.Popen(spy, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            runs.append(run_wrk(base, script, concurrency, args.seconds, process))
+            if profiler is not None:
+                profiler.wait(timeout=60)
+            print(json.dumps(asdict(runs[-1])))
+        if args.flame and args.flame.suffix == ".txt":
+            print(json.dumps(profile_shares(args.flame.read_text(encoding="utf-8"))))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    if args.json:
+        figures = {
+            "command": "python -m benchmarks.throughput " + " ".join(sys.argv[1:] if argv is None else argv),
+            "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "runs": [asdict(run) for run in runs],
+        }
+        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+def _answered(base: str, bodies: list[dict[str, object]], mode: str) -> list[dict[str, object]]:
+    """The bodies the server answers with 200: a gold question in the context of an unapproved article is a 404,
+    which would flatter the figures."""
+    with httpx.Client(base_url=base, timeout=60) as client:
+        kept = [b for b in bodies if client.post("/v1/ask", json=b | {"mode": mode}).status_code == 200]
+    if not kept:
+        raise RuntimeError("the server answered none of the questions with 200")
+    return kept
+
+
+def _wait_ready(base: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"server exited with {server.returncode}")
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError("server not ready after 300 s")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
