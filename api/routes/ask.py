@@ -42,6 +42,7 @@ async def ask(body: AskRequest, answerer: AnswererDep) -> ModelResponse:
         "question_chars": len(body.question),
         "context": bool(body.article_id or body.history),
         "answered": answer.answered,
+        "answerability": answer.answerability,
         "passages": len(answer.passages),
         "ms": round((time.perf_counter() - started) * 1000, 1),
     }
