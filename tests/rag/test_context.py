@@ -33,7 +33,9 @@ def test_contextual_query_reads_history_and_optionally_the_article_question(answ
 
 def test_merge_is_weighted_by_rank_and_keeps_every_row() -> None:
     first = [FusedHit(row=1, fused=3.0), FusedHit(row=2, fused=2.0)]
-    second = [FusedHit(row=3, fused=9.0), FusedHit(row=2, fused=1.0)]
+    second = [FusedHit(row=3, fused=9.0), FusedHit(row=4, fused=1.0)]
     assert [h.row for h in merge(first, second, rrf_k=60, second_weight=0.9)][:1] == [3]
     assert [h.row for h in merge(first, second, rrf_k=60, second_weight=0.1)][:1] == [1]
-    assert {h.row for h in merge(first, second, rrf_k=60)} == {1, 2, 3}
+    assert {h.row for h in merge(first, second, rrf_k=60)} == {1, 2, 3, 4}
+    both = merge(first, [FusedHit(row=2, fused=5.0)], rrf_k=60)
+    assert both[0].row == 2  # a row in both lists leads
