@@ -19,26 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.__main__ import machine
-from corpus.chunking import chunk_article
-from corpus.markdown import dump
-from corpus.medquad import read_medquad
+from corpus.medquad import write_first_chunks
 from index.builder import build_index
 from index.embedder import Embedder
 from index.ray_embed import RayEncoder
 from index.settings import Settings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
-
-def write_corpus(medquad: Path, folder: Path, chunks: int, embedder: Embedder) -> int:
-    """The first MedQuAD documents, as articles, until they make at least `chunks` chunks."""
-    made = 0
-    for article in read_medquad(medquad):
-        dump(article, folder / f"{article.id}.md")
-        made += len(chunk_article(article, embedder.count_tokens, embedder.max_tokens))
-        if made >= chunks:
-            break
-    return made
 
 
 def timed_build(corpus: Path, work: Path, settings: Settings, embedder: Embedder, actors: int | None) -> dict[str, Any]:
@@ -91,6 +78,7 @@ def main() -> None:
     parser.add_argument("--medquad", type=Path, default=Path("../shared/data/medquad/medquad.jsonl.gz"))
     parser.add_argument("--actors", default="1,2", help="Ray actor counts to time")
     parser.add_argument("--json", type=Path, help="write the figures here (a block of RESULTS.md)")
+    parser.add_argument("--keep", type=Path, help="copy the plain build's index here (a --source for benchmarks)")
     args = parser.parse_args()
     settings = Settings()
     embedder = Embedder(settings.resolved_model_path(), settings.embed_batch_size)
@@ -98,9 +86,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ray-build-") as scratch:
         corpus = Path(scratch) / "corpus"
         corpus.mkdir()
-        write_corpus(args.medquad, corpus, args.chunks, embedder)
+        write_first_chunks(args.medquad, corpus, args.chunks, embedder.count_tokens, embedder.max_tokens)
         rows = [timed_build(corpus, Path(scratch) / "plain", settings, embedder, None)]
         print(json.dumps(rows[-1]), flush=True)
+        if args.keep:
+            shutil.copytree(Path(scratch) / "plain", args.keep, dirs_exist_ok=True)
         for actors in [int(a) for a in args.actors.split(",")]:
             rows.append(timed_build(corpus, Path(scratch) / f"ray-{actors}", settings, embedder, actors))
             print(json.dumps(rows[-1]), flush=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from api.cli import app
+from api.cli import RAY_LOCAL, _optional_ray_address, app
 from corpus.markdown import load
 from tests.conftest import CORPUS, SEED_ID, SEED_PAGE
 
@@ -49,3 +49,20 @@ def test_import_page_status_override(tmp_path: Path) -> None:
     assert load(tmp_path / f"{SEED_ID}.md").status.value == "under_review"
     bad = runner.invoke(app, ["import", "page", str(SEED_PAGE), "--out", str(tmp_path), "--status", "done"])
     assert bad.exit_code == 1 and bad.output.startswith("error: unknown --status 'done'")
+
+
+def test_a_bare_ray_option_means_a_local_ray_or_the_configured_address() -> None:
+    assert _optional_ray_address(["index", "build", "--ray"]) == ["index", "build", "--ray", RAY_LOCAL]
+    assert _optional_ray_address(["index", "build", "--ray", "--strict"]) == [
+        "index",
+        "build",
+        "--ray",
+        RAY_LOCAL,
+        "--strict",
+    ]
+    assert _optional_ray_address(["index", "build", "--ray", "10.0.0.5:6379"]) == [
+        "index",
+        "build",
+        "--ray",
+        "10.0.0.5:6379",
+    ]

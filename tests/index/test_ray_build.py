@@ -22,9 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from corpus.chunking import chunk_article
-from corpus.markdown import dump
-from corpus.medquad import read_medquad
+from corpus.medquad import write_first_chunks
 from index.builder import EMBEDDING_CACHE, BuildReport, build_index
 from index.embed_cache import EmbeddingCache
 from index.embedder import Embedder
@@ -63,12 +61,7 @@ def medquad(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, flat_s
     if not MEDQUAD.is_file() or not QUERIES.is_file():
         pytest.skip(f"needs MedQuAD from the shared data folder ({MEDQUAD.parent.parent} is absent)")
     folder = tmp_path_factory.mktemp("medquad-2k")
-    chunks = 0
-    for article in read_medquad(MEDQUAD):
-        dump(article, folder / f"{article.id}.md")
-        chunks += len(chunk_article(article, embedder.count_tokens, embedder.max_tokens))
-        if chunks >= CHUNKS:
-            break
+    write_first_chunks(MEDQUAD, folder, CHUNKS, embedder.count_tokens, embedder.max_tokens)
     plain_dir = tmp_path_factory.mktemp("plain")
     cache = plain_dir / "cache.sqlite"
     report = build_index(folder, plain_dir, flat_settings, embedder, embedding_cache=cache)
