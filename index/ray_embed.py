@@ -166,9 +166,9 @@ class RayEncoder:
                 },
                 batch_size=self.settings.embed_batch_size,
                 batch_format="numpy",
-                # A fixed pool; two blocks in flight per actor (one embedding, one arriving) so that blocks are
-                # shared across nodes instead of queueing at the actor next to the data.
-                compute=ray.data.ActorPoolStrategy(size=plan.actors, max_tasks_in_flight_per_actor=2),
+                # A fixed pool, one task in flight per actor: otherwise actor locality queues the blocks at the
+                # actor beside the data (the driver's node) while actors on other nodes sit idle.
+                compute=ray.data.ActorPoolStrategy(size=plan.actors, max_tasks_in_flight_per_actor=1),
                 num_cpus=plan.cpus,
                 num_gpus=plan.gpus or None,
                 max_restarts=0,  # a dead actor is an error, not a restart that hides it

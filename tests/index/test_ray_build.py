@@ -142,7 +142,8 @@ def test_two_node_cluster_build_runs_on_both_nodes(
     cluster.add_node(num_cpus=2)
     try:
         cluster.wait_for_nodes()
-        settings = flat_settings.model_copy(update={"ray_actors": 2, "ray_block_rows": 16})
+        # Small blocks and batches (Ray Data bundles blocks up to a batch), so the 128 texts make 8 tasks.
+        settings = flat_settings.model_copy(update={"ray_actors": 2, "ray_block_rows": 16, "embed_batch_size": 16})
         unseen = medquad.texts[:: len(medquad.texts) // 128][:128]
         cache = _cache_without(medquad.cache, tmp_path / "cache.sqlite", unseen)
         with RayEncoder(settings, embedder.model_path, cluster.address) as encoder:
