@@ -21,7 +21,8 @@ from index.store import load_index
 
 def _rss_mb() -> float:
     gc.collect()
-    return round(psutil.Process().memory_info().rss / 1e6, 1)
+    rss: int = psutil.Process().memory_info().rss
+    return round(rss / 1e6, 1)
 
 
 def main() -> None:
