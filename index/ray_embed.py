@@ -14,6 +14,7 @@ import math
 import os
 import queue
 import signal
+import socket
 import threading
 import warnings
 from collections.abc import Iterator
@@ -112,6 +113,8 @@ class RayEncoder:
         import ray.data
 
         if not ray.is_initialized():
+            if self.address is not None:
+                _check_reachable(self.address)
             # No address: a local Ray with this machine's CPUs; with one: join that cluster. Same path after.
             ray.init(address=self.address, include_dashboard=False, log_to_driver=False)
             self._started = True
@@ -126,10 +129,10 @@ class RayEncoder:
     def __call__(self, texts: list[str]) -> NDArray[np.float32]:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        plan = self.plan or self._connect()
         vectors: NDArray[np.float32] | None = None
         filled = 0
         try:
+            plan = self.plan or self._connect()  # a cluster that cannot be reached fails here, in one line too
             for batch in self._stream(texts, plan):
                 if vectors is None:
                     vectors = np.zeros((len(texts), batch["vector"].shape[1]), dtype=np.float32)
@@ -198,6 +201,20 @@ class RayEncoder:
             if isinstance(item, BaseException):
                 raise item
             yield item
+
+
+def _check_reachable(address: str, timeout: float = 10.0) -> None:
+    """ray.init retries an unreachable head for minutes; a TCP connect says within seconds that nothing listens."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return  # "auto" and other forms: left to Ray
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise RayBuildError(
+            f"cannot reach the Ray cluster at {address} ({exc.strerror or exc}): start its head with `ray start "
+            "--head` or fix --ray / FOLLOWUP_RAY_ADDRESS"
+        ) from None
 
 
 def _one_line(exc: BaseException) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from index.ray_embed import PoolPlan
+import pytest
+
+from index.ray_embed import PoolPlan, RayBuildError, RayEncoder
 from index.settings import Settings
 
 
@@ -19,3 +21,13 @@ def test_a_gpu_cluster_gets_one_actor_per_gpu() -> None:
 def test_an_explicit_actor_count_wins() -> None:
     assert PoolPlan.for_cluster({"CPU": 8.0}, Settings(ray_actors=3)) == PoolPlan(3, 1.0, 0.0)
     assert PoolPlan.for_cluster({"CPU": 8.0, "GPU": 2.0}, Settings(ray_actors=2)).gpus == 1.0
+
+
+def test_an_unreachable_cluster_fails_in_seconds_with_one_line(settings: Settings) -> None:
+    import ray
+
+    if ray.is_initialized():
+        pytest.skip("a Ray runtime is already up in this process")
+    with pytest.raises(RayBuildError, match=r"^cannot reach the Ray cluster at 127\.0\.0\.1:1 \(") as caught:
+        RayEncoder(settings, settings.resolved_model_path(), "127.0.0.1:1")(["a text"])
+    assert "\n" not in str(caught.value)
