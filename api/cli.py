@@ -21,6 +21,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(index_app, name="index")
 
 KNOWN_ERRORS = (CorpusError, IndexUnavailable, FileNotFoundError, ValueError)
+RAY_LOCAL = "-"  # what a bare `--ray` stands for (see _optional_ray_address)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -90,24 +91,44 @@ def build_command(
     corpus: Annotated[Path | None, typer.Option(help="Folder of articles (default: FOLLOWUP_CORPUS_DIR).")] = None,
     index: Annotated[Path | None, typer.Option(help="Index folder (default: FOLLOWUP_INDEX_DIR).")] = None,
     strict: Annotated[bool, typer.Option(help="Fail on any invalid article instead of skipping it.")] = False,
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            metavar="[ADDRESS]",
+            help="Embed on Ray: join the cluster at ADDRESS (or FOLLOWUP_RAY_ADDRESS); bare --ray with neither "
+            "starts a local Ray sized to this machine.",
+        ),
+    ] = None,
 ) -> None:
     """Index the articles of a corpus into a new index generation (only approved ones are ever served)."""
+    from contextlib import nullcontext
+
     from index.builder import StrictBuildError
     from index.embedder import Embedder
+    from index.ray_embed import RayBuildError, RayEncoder
     from rag.building import build_index
 
     settings = _settings()
     corpus_dir = corpus or settings.corpus_dir
     index_dir = index or settings.index_dir
+    address = (settings.ray_address if ray == RAY_LOCAL else ray) or None
     try:
         if not corpus_dir.is_dir():
             raise CorpusError(corpus_dir, "corpus folder not found")
-        embedder = Embedder(settings.resolved_model_path(), settings.embed_batch_size)
-        report = build_index(corpus_dir, index_dir, settings, embedder, strict=strict)
+        model_path = settings.resolved_model_path()
+        embedder = Embedder(model_path, settings.embed_batch_size)
+        remote = RayEncoder(settings, model_path, address) if ray is not None else None
+        with remote or nullcontext():
+            report = build_index(corpus_dir, index_dir, settings, embedder, strict=strict, encoder=remote)
     except StrictBuildError as exc:
         raise _fail(f"invalid articles (--strict): {exc}") from None
+    except RayBuildError as exc:
+        raise _fail(f"{exc}; CURRENT is unchanged") from None
     except KNOWN_ERRORS as exc:
         raise _fail(str(exc)) from None
+    if remote is not None and remote.plan is not None:
+        typer.echo(f"embedded on Ray: {remote.plan.actors} actors on {len(remote.nodes)} node(s)")
     counts = report.manifest.counts
     typer.echo(
         f"indexed {counts.articles_indexed} articles ({counts.articles_not_approved} not approved, held back; "
@@ -278,6 +299,17 @@ def _settings() -> Settings:
         raise _fail(f"bad configuration: {exc}") from None
 
 
+def _optional_ray_address(argv: list[str]) -> list[str]:
+    """`--ray` may come without its ADDRESS; typer has no optional option values, so a bare one gets `-`."""
+    out: list[str] = []
+    for position, arg in enumerate(argv):
+        out.append(arg)
+        following = argv[position + 1] if position + 1 < len(argv) else None
+        if arg == "--ray" and (following is None or following.startswith("-")):
+            out.append(RAY_LOCAL)
+    return out
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    app()
+    app(args=_optional_ray_address(sys.argv[1:]))

@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from corpus.chunking import Chunk
 from corpus.model import Article
 from index.bm25 import Bm25Index
+from index.chunk_table import ChunkTable
 from index.dense import DenseIndex, choose_params
 from index.settings import Settings
 from index.store import (
@@ -62,7 +63,7 @@ class BuildFigures:
 def load_source(generation: Path) -> Source:
     """Chunks, articles and embeddings of an existing index generation (read only)."""
     manifest = Manifest.model_validate_json((generation / "manifest.json").read_text(encoding="utf-8"))
-    chunks = [Chunk.model_validate_json(line) for line in (generation / CHUNKS).read_text("utf-8").splitlines()]
+    chunks = list(ChunkTable.open(generation / CHUNKS))
     articles = [Article.model_validate_json(line) for line in (generation / ARTICLES).read_text("utf-8").splitlines()]
     index = faiss.read_index(str(generation / DENSE))
     vectors = np.vstack(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from corpus.chunking import TokenCounter, chunk_article
 from corpus.errors import CorpusError
 from corpus.model import Article, Block, ReviewStatus, Section
 
@@ -90,3 +91,17 @@ def read_medquad(path: Path) -> Iterator[Article]:
                     yield to_article(record, path, number)
     except (OSError, EOFError) as exc:
         raise CorpusError(path, f"cannot read: {exc}") from None
+
+
+def write_first_chunks(path: Path, out: Path, chunks: int, count_tokens: TokenCounter, max_tokens: int) -> int:
+    """Writes the first MedQuAD documents as articles into `out` until they make at least `chunks` chunks (a
+    corpus of a given size for tests and benchmarks); returns how many chunks they make."""
+    from corpus.markdown import dump
+
+    made = 0
+    for article in read_medquad(path):
+        dump(article, out / f"{article.id}.md")
+        made += len(chunk_article(article, count_tokens, max_tokens))
+        if made >= chunks:
+            break
+    return made

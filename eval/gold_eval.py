@@ -40,9 +40,8 @@ def cached_corpus_index(corpus_dir: Path, settings: Settings, embedder: Embedder
 
 def gold_qrels(questions: list[GoldQuestion], index: LoadedIndex) -> dict[str, dict[str, int]]:
     """Relevant chunk ids per answerable question; an article id stands for all of its chunks."""
-    by_article: dict[str, list[str]] = {}
-    for chunk in index.chunks:
-        by_article.setdefault(chunk.article_id, []).append(chunk.chunk_id)
+    ids = index.chunks.chunk_ids()
+    by_article = {article: [ids[row] for row in rows] for article, rows in index.chunks.rows_by_article().items()}
     qrels: dict[str, dict[str, int]] = {}
     for q in questions:
         if q.answerable:

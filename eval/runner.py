@@ -64,7 +64,7 @@ def document_run(answerer: Answerer, ranked: dict[str, Ranked], depth: int, as_s
         documents: dict[str, float] = {}
         if r.answered or not as_served:
             for hit in r.hits:
-                documents.setdefault(chunks[hit.row].article_id, hit.fused)
+                documents.setdefault(chunks.article_id(hit.row), hit.fused)
                 if len(documents) == depth:
                     break
         run[qid] = documents

@@ -24,8 +24,9 @@ from corpus.model import Article
 from corpus.progress import progress
 from index.article_index import ArticleIndex
 from index.bm25 import Bm25Index
+from index.chunk_table import ChunkTable
 from index.dense import DenseIndex, choose_params
-from index.embed_cache import EmbeddingCache
+from index.embed_cache import EmbeddingCache, Encoder
 from index.embedder import Embedder
 from index.faults import crash_point
 from index.settings import Settings
@@ -79,8 +80,13 @@ def build_index(
     strict: bool = False,
     embedding_cache: Path | None = None,
     learn: ArtifactHook | None = None,
+    encoder: Encoder | None = None,
 ) -> BuildReport:
-    """Indexes the articles of a folder; invalid ones are skipped with a warning (or fatal with `strict`)."""
+    """Indexes the articles of a folder; invalid ones are skipped with a warning (or fatal with `strict`).
+
+    `encoder` embeds the texts the cache has not seen (default: `embedder` in this process; `RayEncoder`: on a
+    Ray cluster); `embedder` still counts word pieces for chunking and names the model in the manifest.
+    """
     loaded = load_corpus(corpus_dir)
     crash_point("corpus-loaded")
     if strict and loaded.errors:
@@ -98,6 +104,7 @@ def build_index(
         skipped=skipped,
         embedding_cache=embedding_cache,
         learn=learn,
+        encoder=encoder,
     )
 
 
@@ -112,6 +119,7 @@ def build_from_articles(
     skipped: list[Skipped] | None = None,
     embedding_cache: Path | None = None,
     learn: ArtifactHook | None = None,
+    encoder: Encoder | None = None,
 ) -> BuildReport:
     """Chunks, embeds (through the cache) and indexes `articles`, whatever their review status."""
     started = time.perf_counter()
@@ -122,12 +130,14 @@ def build_from_articles(
         chunks.extend(chunk_article(article, embedder.count_tokens, embedder.max_tokens))
     cache_path = embedding_cache or index_dir / EMBEDDING_CACHE
     cache = EmbeddingCache(cache_path, f"{embedder.model_path}:{embedder.dim}", embedder.dim)
+    encode = encoder or embedder.encode
+    batch = None if encoder is not None else 1024  # an outside encoder (Ray) splits the work across its actors
     try:
-        vectors = cache.encode([chunk.embed_text for chunk in chunks], embedder.encode)
+        vectors = cache.encode([chunk.embed_text for chunk in chunks], encode, batch)
         embedded, cached = cache.misses, cache.hits
         article_index = ArticleIndex.build(  # every article, like the chunks: servability is decided at query time
             articles,
-            lambda texts: cache.encode(texts, embedder.encode, desc="embed articles"),
+            lambda texts: cache.encode(texts, encode, batch, desc="embed articles"),
             method=settings.bm25_method,
             k1=settings.bm25_k1,
             b=settings.bm25_b,
@@ -177,7 +187,9 @@ def build_from_articles(
     bm25_rows = None if len(lexical_rows) == len(chunks) else lexical_rows
     learnt: dict[str, bytes] = {}
     if learn is not None:
-        built = LoadedIndex(index_dir, manifest, chunks, {a.id: a for a in articles}, bm25, dense, bm25_rows, None)
+        built = LoadedIndex(
+            index_dir, manifest, ChunkTable.of(chunks), {a.id: a for a in articles}, bm25, dense, bm25_rows, None
+        )
         learnt = learn(built)
     directory = write_generation(
         index_dir, manifest, chunks, articles, bm25, dense, bm25_rows, article_index, extra_files=learnt

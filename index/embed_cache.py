@@ -34,9 +34,13 @@ class EmbeddingCache:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def encode(
-        self, texts: list[str], encoder: Encoder, batch_size: int = 1024, desc: str = "embed"
+        self, texts: list[str], encoder: Encoder, batch_size: int | None = 1024, desc: str = "embed"
     ) -> NDArray[np.float32]:
-        """Vectors for `texts` in order; only texts not seen before with this model go to `encoder`."""
+        """Vectors for `texts` in order; only texts not seen before with this model go to `encoder`.
+
+        `batch_size` None hands every unseen text to one `encoder` call, for encoders that split the work
+        themselves (Ray: one pipeline, its actors loading the model once, rather than one per batch).
+        """
         hashes = [self.text_hash(t) for t in texts]
         found: dict[str, NDArray[np.float32]] = {}
         for start in range(0, len(hashes), 900):
@@ -54,7 +58,7 @@ class EmbeddingCache:
         self.hits, self.misses = len(texts) - sum(h in missing for h in hashes), len(missing)
         items = list(missing.items())
         with Progress(len(items), desc, "chunks") as bar:
-            self._encode_missing(items, encoder, batch_size, found, bar)
+            self._encode_missing(items, encoder, batch_size or max(len(items), 1), found, bar)
         if not texts:
             return np.zeros((0, self._dim), dtype=np.float32)
         return np.stack([found[h] for h in hashes]).astype(np.float32)

@@ -14,14 +14,14 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
 class Embedder:
-    def __init__(self, model_path: Path, batch_size: int = 64) -> None:
+    def __init__(self, model_path: Path, batch_size: int = 64, device: str = "cpu") -> None:
         from sentence_transformers import SentenceTransformer
 
         if not model_path.is_dir():
             raise FileNotFoundError(f"embedding model folder not found: {model_path}")
         self.model_path = model_path
         self.batch_size = batch_size
-        self._model = SentenceTransformer(str(model_path), device="cpu")
+        self._model = SentenceTransformer(str(model_path), device=device)
         dim = self._model.get_embedding_dimension()
         if dim is None:
             raise ValueError(f"{model_path}: the model does not report its embedding dimension")

@@ -47,6 +47,29 @@ class Settings(BaseSettings):
     )
     bm25_stem: bool = Field(default=True, description="Snowball-stem BM25 terms (English).")
     embed_batch_size: int = Field(default=64, ge=1)
+    ray_address: str | None = Field(
+        default=None,
+        description="The Ray cluster `followup index build --ray` joins when given no address (HOST:PORT of the "
+        "head, or ray://HOST:10001); unset: a local Ray sized to this machine. Only used with --ray.",
+    )
+    ray_actors: int | None = Field(
+        default=None,
+        ge=1,
+        description="Embedding actors in a --ray build; default: one per GPU on a GPU cluster, else as many as fit "
+        "in the cluster's CPUs minus one at ray_cpus_per_actor each (at least one).",
+    )
+    ray_cpus_per_actor: float = Field(
+        default=1.0,
+        gt=0,
+        description="CPUs each embedding actor reserves (and its torch threads): the pool never takes every CPU, "
+        "so Ray Data's own tasks still run (ray issue 44687).",
+    )
+    ray_block_rows: int = Field(default=256, ge=1, description="Texts per Ray Data block: what one actor task gets.")
+    ray_stall_timeout_s: float = Field(
+        default=600,
+        gt=0,
+        description="A --ray build fails when the actors deliver no embeddings for this long (or cannot start).",
+    )
     dense_index: Literal["auto", "flat", "hnsw_sq8", "ivf_sq8"] = Field(
         default="auto",
         description="faiss index kind: exact flat search up to dense_flat_max chunks, HNSW-SQ8 past it (auto).",

@@ -2,8 +2,8 @@
 
     var/index/
       CURRENT                  name of the served generation (replaced atomically)
-      gen-20261125T030000Z…/   manifest.json (with sha256 of every artifact), chunks.jsonl,
-                               articles.jsonl, bm25/, dense.faiss
+      gen-20261125T030000Z…/   manifest.json (with sha256 of every artifact), chunks.arrow
+                               (memory-mapped when served: index/chunk_table.py), articles.jsonl, bm25/, dense.faiss
 
 A build that dies part-way leaves only a `.build-*` directory (or a `.trash-*` one, while pruning), which no
 reader ever opens; the next build removes it. Writers (build, rollback) hold an exclusive lock on `.lock`, so
@@ -19,17 +19,19 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
 from pydantic import BaseModel
 
 from corpus.chunking import Chunk
 from corpus.model import Article
 from index.article_index import ArticleIndex
 from index.bm25 import Bm25Index
+from index.chunk_table import ChunkTable, write_chunk_table
 from index.dense import DenseIndex, DenseParams
 from index.faults import crash_point
 from index.settings import Settings
@@ -37,10 +39,10 @@ from index.tokenize import StopwordSet
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: chunks in a memory-mapped Arrow file instead of chunks.jsonl
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"
-CHUNKS = "chunks.jsonl"
+CHUNKS = "chunks.arrow"
 ARTICLES = "articles.jsonl"
 BM25_DIR = "bm25"
 DENSE = "dense.faiss"
@@ -111,7 +113,7 @@ class Manifest(BaseModel):
 class LoadedIndex:
     directory: Path
     manifest: Manifest
-    chunks: list[Chunk]
+    chunks: ChunkTable  # read lazily from the memory-mapped file: `chunks[row]` builds one Chunk
     articles: dict[str, Article]
     bm25: Bm25Index
     dense: DenseIndex
@@ -181,7 +183,7 @@ def _clean_leftovers(index_dir: Path) -> None:
 def write_generation(
     index_dir: Path,
     manifest: Manifest,
-    chunks: list[Chunk],
+    chunks: Sequence[Chunk],
     articles: list[Article],
     bm25: Bm25Index,
     dense: DenseIndex,
@@ -199,8 +201,7 @@ def write_generation(
         staging.mkdir()
         crash_point("staging-created")
         try:
-            with (staging / CHUNKS).open("w", encoding="utf-8") as handle:
-                handle.writelines(chunk.model_dump_json() + "\n" for chunk in chunks)
+            write_chunk_table(staging / CHUNKS, chunks)
             crash_point("chunks-written")
             with (staging / ARTICLES).open("w", encoding="utf-8") as handle:
                 handle.writelines(article.model_dump_json() + "\n" for article in articles)
@@ -288,7 +289,8 @@ def verify_generation(directory: Path) -> Manifest:
         raise IndexUnavailable(f"{directory / MANIFEST}: unreadable manifest ({exc.__class__.__name__})") from None
     if manifest.format_version != FORMAT_VERSION:
         raise IndexUnavailable(
-            f"{directory}: index format {manifest.format_version}, expected {FORMAT_VERSION}: rebuild"
+            f"{directory}: index format {manifest.format_version}, expected {FORMAT_VERSION}: rebuild it with "
+            "'followup index build'"
         )
     for name, expected in manifest.files.items():
         path = directory / name
@@ -300,7 +302,10 @@ def verify_generation(directory: Path) -> Manifest:
 def load_generation(directory: Path) -> LoadedIndex:
     """Loads one generation after checking every artifact against its manifest checksum."""
     manifest = verify_generation(directory)
-    chunks = [Chunk.model_validate_json(line) for line in (directory / CHUNKS).read_text("utf-8").splitlines()]
+    try:
+        chunks = ChunkTable.open(directory / CHUNKS)
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        raise IndexUnavailable(f"{directory / CHUNKS}: unreadable chunk table ({exc}): rebuild the index") from None
     articles = [Article.model_validate_json(line) for line in (directory / ARTICLES).read_text("utf-8").splitlines()]
     rows_file = directory / BM25_ROWS
     bm25_rows: list[int] | None = json.loads(rows_file.read_text("utf-8")) if rows_file.is_file() else None

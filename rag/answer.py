@@ -147,7 +147,7 @@ class Answerer:
             terms, bm25.document_frequencies(terms), max(bm25.size, 1), bm25.abbreviates_known
         )
         fused = plain_hybrid if plain_hybrid is not None else self.ranker.fuse(plain, Mode.HYBRID)
-        candidates = [self._article_terms_of(self.index.chunks[fused[0].row].article_id)] if fused else []
+        candidates = [self._article_terms_of(self.index.chunks.article_id(fused[0].row))] if fused else []
         if article is not None:
             candidates.append(self._article_terms_of(article.id))
         values = features(question_terms, plain, fused, candidates, self._bm25_saturation)
@@ -199,6 +199,6 @@ class Answerer:
         for hit in hits:
             if len(shown) == top_k:
                 break
-            if self.is_servable(self.index.chunks[hit.row].article_id):
+            if self.is_servable(self.index.chunks.article_id(hit.row)):
                 shown.append(hit)
         return shown

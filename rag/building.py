@@ -10,6 +10,7 @@ from corpus.model import Article
 from index.builder import ArtifactHook, BuildReport
 from index.builder import build_from_articles as build_articles_only
 from index.builder import build_index as build_corpus_only
+from index.embed_cache import Encoder
 from index.embedder import Embedder
 from index.onnx_encoder import configured_query_encoder
 from index.settings import Settings
@@ -43,9 +44,18 @@ def build_index(
     embedder: Embedder,
     strict: bool = False,
     embedding_cache: Path | None = None,
+    encoder: Encoder | None = None,
 ) -> BuildReport:
+    """`encoder`: what embeds the texts the cache has not seen (e.g. `index.ray_embed.RayEncoder`)."""
     return build_corpus_only(
-        corpus_dir, index_dir, settings, embedder, strict, embedding_cache, answerability_learner(settings, embedder)
+        corpus_dir,
+        index_dir,
+        settings,
+        embedder,
+        strict,
+        embedding_cache,
+        learn=answerability_learner(settings, embedder),
+        encoder=encoder,
     )
 
 

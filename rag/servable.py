@@ -25,9 +25,7 @@ class Servable:
     def __init__(self, index: LoadedIndex, overrides: OverrideStore | None = None) -> None:
         self.index = index
         self.overrides = overrides
-        self._rows: dict[str, list[int]] = {}
-        for row, chunk in enumerate(index.chunks):
-            self._rows.setdefault(chunk.article_id, []).append(row)
+        self._rows: dict[str, list[int]] = index.chunks.rows_by_article()  # from a column, no Chunk objects
         self._blocked: tuple[Snapshot | None, frozenset[int]] | None = None
 
     def _snapshot(self) -> Snapshot | None:

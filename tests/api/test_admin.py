@@ -189,7 +189,7 @@ def test_reload_swaps_generation_and_refuses_a_corrupted_one(
     assert response.status_code == 200
     assert response.json() == {"generation": second.name, "previous": first}
     third = build_index(CORPUS, index_copy, settings, embedder).directory
-    chunks = third / "chunks.jsonl"
+    chunks = third / "chunks.arrow"
     chunks.write_bytes(chunks.read_bytes()[:-50])
     response = client.post("/v1/admin/reload", headers=ADMIN)
     assert response.status_code == 409

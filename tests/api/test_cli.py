@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
+from api.cli import RAY_LOCAL, _optional_ray_address, app
 from corpus.markdown import load
 from tests.api.servers import free_port
 from tests.conftest import CORPUS, SEED_ID, SEED_PAGE
@@ -67,3 +67,20 @@ def test_an_unreachable_status_database_is_one_line_and_exit_1(tmp_path: Path, m
             assert result.output.count("\n") == 1 and "s3cr3t" not in result.output
     finally:
         get_settings.cache_clear()
+
+
+def test_a_bare_ray_option_means_a_local_ray_or_the_configured_address() -> None:
+    assert _optional_ray_address(["index", "build", "--ray"]) == ["index", "build", "--ray", RAY_LOCAL]
+    assert _optional_ray_address(["index", "build", "--ray", "--strict"]) == [
+        "index",
+        "build",
+        "--ray",
+        RAY_LOCAL,
+        "--strict",
+    ]
+    assert _optional_ray_address(["index", "build", "--ray", "10.0.0.5:6379"]) == [
+        "index",
+        "build",
+        "--ray",
+        "10.0.0.5:6379",
+    ]

@@ -34,7 +34,7 @@ def test_manifest_records_model_parameters_and_checksums(sample_index: LoadedInd
     manifest = sample_index.manifest
     assert manifest.model.dim == 384
     assert manifest.bm25.method == "robertson"
-    assert {"chunks.jsonl", "articles.jsonl", "dense.faiss"} <= set(manifest.files)
+    assert {"chunks.arrow", "articles.jsonl", "dense.faiss"} <= set(manifest.files)
     assert len(manifest.corpus_hash) == 64
 
 
@@ -73,9 +73,9 @@ def test_rebuild_switches_generation_and_keeps_one_to_roll_back_to(
 def test_corrupted_artifact_is_refused_with_its_name(sample_index_dir: Path, tmp_path: Path) -> None:
     copy = tmp_path / "index"
     shutil.copytree(sample_index_dir, copy)
-    chunks = current_generation(copy) / "chunks.jsonl"
-    chunks.write_text(chunks.read_text()[:-100])
-    with pytest.raises(IndexUnavailable, match=r"chunks.jsonl: missing or corrupted"):
+    chunks = current_generation(copy) / "chunks.arrow"
+    chunks.write_bytes(chunks.read_bytes()[:-100])
+    with pytest.raises(IndexUnavailable, match=r"chunks.arrow: missing or corrupted"):
         load_index(copy)
 
 

@@ -1,0 +1,159 @@
+"""`--ray` builds on the real Ray runtime and the real packaged model: the same generation as a plain build, on a
+local Ray and on a two-node cluster, and a clear failure (CURRENT untouched) when an embedding actor dies.
+
+The 2,000-chunk MedQuAD corpus is embedded once by the plain build; the Ray builds reuse that embedding cache
+with a few hundred entries removed, so only those texts go to the actors (the cache path under test) and the
+whole module stays within its time budget.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from corpus.medquad import write_first_chunks
+from index.builder import EMBEDDING_CACHE, BuildReport, build_index
+from index.embed_cache import EmbeddingCache
+from index.embedder import Embedder
+from index.ray_embed import RayEncoder
+from index.settings import Settings
+from index.store import LoadedIndex, current_generation, load_index
+from tests.conftest import CORPUS, REPO
+
+pytestmark = pytest.mark.slow
+
+SHARED = REPO.parent / "shared" / "data"
+MEDQUAD = SHARED / "medquad" / "medquad.jsonl.gz"
+QUERIES = SHARED / "medquad-beir" / "queries.jsonl"
+CHUNKS = 2000
+UNSEEN = 256  # cache entries removed before a Ray build: these texts, and only these, go to the actors
+
+ray = pytest.importorskip("ray")
+
+
+@dataclass
+class Corpus:
+    folder: Path
+    plain_dir: Path
+    plain: BuildReport
+    cache: Path
+    texts: list[str]  # every chunk's embedded text, in build order
+
+
+@pytest.fixture(scope="module")
+def flat_settings() -> Settings:
+    return Settings(dense_index="flat")
+
+
+@pytest.fixture(scope="module")
+def medquad(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, flat_settings: Settings) -> Corpus:
+    if not MEDQUAD.is_file() or not QUERIES.is_file():
+        pytest.skip(f"needs MedQuAD from the shared data folder ({MEDQUAD.parent.parent} is absent)")
+    folder = tmp_path_factory.mktemp("medquad-2k")
+    write_first_chunks(MEDQUAD, folder, CHUNKS, embedder.count_tokens, embedder.max_tokens)
+    plain_dir = tmp_path_factory.mktemp("plain")
+    cache = plain_dir / "cache.sqlite"
+    report = build_index(folder, plain_dir, flat_settings, embedder, embedding_cache=cache)
+    texts = [chunk.embed_text for chunk in load_index(plain_dir).chunks]
+    return Corpus(folder, plain_dir, report, cache, texts)
+
+
+@pytest.fixture(scope="module")
+def local_ray() -> Iterator[None]:
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def _cache_without(source: Path, target: Path, texts: list[str]) -> Path:
+    """A copy of an embedding cache that has never seen `texts`."""
+    shutil.copy(source, target)
+    with sqlite3.connect(target) as db:
+        db.executemany("DELETE FROM embeddings WHERE text_hash = ?", [(EmbeddingCache.text_hash(t),) for t in texts])
+    return target
+
+
+def _questions(count: int) -> list[str]:
+    with QUERIES.open(encoding="utf-8") as handle:
+        return [json.loads(line)["text"] for _, line in zip(range(count), handle, strict=False)]
+
+
+def _all_vectors(index: LoadedIndex) -> np.ndarray:
+    return index.dense.vectors(list(range(index.dense.size)))
+
+
+def test_ray_build_matches_the_plain_build(
+    medquad: Corpus, local_ray: None, tmp_path: Path, flat_settings: Settings, embedder: Embedder
+) -> None:
+    unseen = medquad.texts[:: len(medquad.texts) // UNSEEN][:UNSEEN]
+    cache = _cache_without(medquad.cache, tmp_path / "cache.sqlite", unseen)
+    with RayEncoder(flat_settings, embedder.model_path) as encoder:
+        report = build_index(
+            medquad.folder, tmp_path / "ray", flat_settings, embedder, embedding_cache=cache, encoder=encoder
+        )
+    assert report.embedded == len(set(unseen)) and report.embedded >= UNSEEN // 2
+    assert report.manifest.counts == medquad.plain.manifest.counts and report.manifest.counts.chunks >= CHUNKS
+    plain, built = load_index(medquad.plain_dir), load_index(tmp_path / "ray")  # loading verifies every checksum
+    assert [c.chunk_id for c in built.chunks] == [c.chunk_id for c in plain.chunks]
+    assert float(np.abs(_all_vectors(built) - _all_vectors(plain)).max()) < 1e-5
+    questions = _questions(200)
+    vectors = embedder.encode(questions)
+    for question, vector in zip(questions, vectors, strict=True):
+        assert built.bm25.search(question, 10) == plain.bm25.search(question, 10), question
+        assert [r for r, _ in built.dense.search(vector, 10)] == [r for r, _ in plain.dense.search(vector, 10)]
+
+
+def test_a_dead_actor_fails_the_cli_build_in_one_line_and_keeps_current(sample_index_dir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    shutil.copytree(sample_index_dir, index_dir)
+    (index_dir / EMBEDDING_CACHE).unlink()  # every text unseen, so the actors have work to die in
+    before = current_generation(index_dir).name
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO), "FOLLOWUP_CRASH_AT": "embedding-actor"}
+    command = [sys.executable, "-m", "api", "index", "build", "--corpus", str(CORPUS), "--index", str(index_dir)]
+    done = subprocess.run(
+        [*command, "--ray"], env=env, capture_output=True, text=True, cwd=REPO, timeout=240, check=False
+    )
+    assert done.returncode == 1, done.stderr[-3000:]
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: Ray embedding failed: an embedding actor died") and "CURRENT is unchanged" in last
+    assert done.returncode != -signal.SIGKILL
+    assert current_generation(index_dir).name == before
+    load_index(index_dir)
+
+
+def test_two_node_cluster_build_runs_on_both_nodes(
+    medquad: Corpus, tmp_path: Path, flat_settings: Settings, embedder: Embedder
+) -> None:
+    from ray.cluster_utils import Cluster
+
+    ray.shutdown()  # the module's local Ray, if another test started it: one Ray per driver
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 2, "include_dashboard": False})
+    cluster.add_node(num_cpus=2)
+    try:
+        cluster.wait_for_nodes()
+        # Small blocks and batches (Ray Data bundles blocks up to a batch), so the 128 texts make 8 tasks.
+        settings = flat_settings.model_copy(update={"ray_actors": 2, "ray_block_rows": 16, "embed_batch_size": 16})
+        unseen = medquad.texts[:: len(medquad.texts) // 128][:128]
+        cache = _cache_without(medquad.cache, tmp_path / "cache.sqlite", unseen)
+        with RayEncoder(settings, embedder.model_path, cluster.address) as encoder:
+            report = build_index(
+                medquad.folder, tmp_path / "cluster", settings, embedder, embedding_cache=cache, encoder=encoder
+            )
+            assert len(encoder.nodes) == 2, encoder.nodes
+        assert report.embedded == len(set(unseen))
+        built, plain = load_index(tmp_path / "cluster"), load_index(medquad.plain_dir)
+        assert float(np.abs(_all_vectors(built) - _all_vectors(plain)).max()) < 1e-5
+    finally:
+        ray.shutdown()
+        cluster.shutdown()
