@@ -78,7 +78,8 @@ def make_examples(answerer: Answerer, rng: np.random.Generator) -> list[Example]
     common = _vocabulary(model_path, _COMMON_IDS, known) if foreign else []
     foreign = foreign or ["zorvatinib", "quelimab", "praxidone", "temvuline", "osteoplaxis", "dravomycin"]
     approved = {a.id for a in index.articles.values() if a.status is ReviewStatus.APPROVED}
-    rows = [r for article_id, rows in index.chunks.rows_by_article().items() if article_id in approved for r in rows]
+    by_article = index.chunks.rows_by_article()
+    rows = [row for article_id in sorted(approved) for row in by_article.get(article_id, [])]
     examples: list[Example] = []
     for row in rng.permutation(rows)[:CLAIMS]:
         chunk = index.chunks[int(row)]
