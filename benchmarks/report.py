@@ -126,7 +126,14 @@ def _measured(value: float | None, limit: float, at_least: bool = False) -> tupl
 
 
 NOT_RUN = "not run"
-DISK_PARTS = ("dense.faiss", "bm25", "chunks.jsonl")
+DISK_PARTS = ("dense.faiss", "bm25")
+CHUNK_FILES = ("chunks.arrow", "chunks.jsonl")  # index format 2, and 1 for runs made before it
+
+
+def _chunk_file_mb(disk_bytes: dict[str, int]) -> str:
+    """The chunk file of whichever index format the run built (a run without one fails loudly)."""
+    (name,) = [n for n in CHUNK_FILES if n in disk_bytes]
+    return f"{disk_bytes[name] / 1e6:,.0f} ({name})"
 
 
 def _size_tables(sizes: dict[int, Size]) -> list[str]:
@@ -150,8 +157,10 @@ def _size_tables(sizes: dict[int, Size]) -> list[str]:
     row("dense index (chosen automatically)", lambda s: _dense(s.build.dense_index))
     row("index on disk (MB)", lambda s: f"{s.build.disk_bytes['total'] / 1e6:,.0f}")
     row(
-        "  of which dense.faiss / bm25 / chunks.jsonl (MB)",
-        lambda s: " / ".join(f"{s.build.disk_bytes[k] / 1e6:,.0f}" for k in DISK_PARTS),
+        "  of which dense.faiss / bm25 / chunks (MB)",
+        lambda s: " / ".join(
+            [*(f"{s.build.disk_bytes[k] / 1e6:,.0f}" for k in DISK_PARTS), _chunk_file_mb(s.build.disk_bytes)]
+        ),
     )
     row("recall@10 vs exact, 29,620 real embeddings: HNSW-SQ8", lambda s: _recall(s, "hnsw_sq8"))
     row("recall@10 vs exact, 29,620 real embeddings: IVF-SQ8", lambda s: _recall(s, "ivf_sq8"))

@@ -19,10 +19,13 @@ class ServerError(RuntimeError):
     """The server did not answer a question; the message says which status it gave."""
 
 
-def ask_all(url: str, questions: list[GoldQuestion], mode: str, timeout: float = 60.0) -> tuple[Run, Run]:
-    """(passage run keyed by chunk id, document run keyed by article id) per question."""
+def ask_all(
+    url: str, questions: list[GoldQuestion], mode: str, timeout: float = 60.0
+) -> tuple[Run, Run, dict[str, bool]]:
+    """(passage run keyed by chunk id, document run keyed by article id, answered) per question."""
     passages: Run = {}
     documents: Run = {}
+    answered: dict[str, bool] = {}
     with httpx.Client(base_url=url.rstrip("/"), timeout=timeout) as client:
         for q in questions:
             payload = {"question": q.question, "history": q.history, "top_k": MAX_TOP_K, "mode": mode}
@@ -35,12 +38,13 @@ def ask_all(url: str, questions: list[GoldQuestion], mode: str, timeout: float =
             if response.status_code != 200:
                 raise ServerError(f"{url}/v1/ask answered {response.status_code} to question {q.id}")
             answer = response.json()
+            answered[q.id] = bool(answer["answered"])
             passages[q.id] = {p["chunk_id"]: float(p["score"]) for p in answer["passages"]}
             ranked: dict[str, float] = {}
             for p in answer["passages"]:
                 ranked.setdefault(p["article_id"], float(p["score"]))
             documents[q.id] = ranked
-    return passages, documents
+    return passages, documents, answered
 
 
 def evaluate_over_http(
@@ -64,8 +68,9 @@ def evaluate_over_http(
     else:
         raise ValueError("give a BEIR folder or a gold file")
     runs: dict[str, Run] = {}
+    results: dict[str, dict[str, float]] = {}
     for mode in modes:
-        passages, documents = ask_all(url, questions, mode)
+        passages, documents, answered = ask_all(url, questions, mode)
         runs[mode] = documents if beir is not None else passages
-    results = {mode: score(qrels, run) for mode, run in runs.items()}
+        results[mode] = score(qrels, runs[mode]) | {"answered": sum(answered.values()) / max(len(answered), 1)}
     return EvalResult(name, split_name, len(qrels), results, time.perf_counter() - started, runs), qrels

@@ -174,6 +174,7 @@ class RayEncoder:
                 compute=ray.data.ActorPoolStrategy(size=plan.actors, max_tasks_in_flight_per_actor=1),
                 num_cpus=plan.cpus,
                 num_gpus=plan.gpus or None,
+                scheduling_strategy="SPREAD",  # actors on as many nodes as possible, not packed on the first
                 max_restarts=0,  # a dead actor is an error, not a restart that hides it
                 max_task_retries=0,
             )

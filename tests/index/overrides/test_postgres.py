@@ -63,6 +63,7 @@ def test_the_listener_reconnects_and_resyncs_after_its_connection_is_killed(
 ) -> None:
     reader, writer = replicas
     _wait_following(reader)
+    _wait_following(writer)  # both listeners connected before both are killed
     assert terminate(postgres_url, LISTENER_NAME) == 2
     _retract(writer, "while-down")  # likely committed before the listener is back: only the resync can bring it
     assert _seconds_until_seen(reader, "while-down", 2.0) < 2.0
