@@ -117,7 +117,8 @@ class Answerer:
         article = self.approved_article(article_id) if article_id is not None else None
         expanded = contextual_query(question, article, history, self.settings.context_article_question)
         pending = [q for q in ([question] if vector is None else []) + ([expanded] if expanded else [])]
-        encoded = list(self.encode_queries(pending)) if pending else []
+        # One call per text: padding the short plain question to the long contextual one would double its cost.
+        encoded = [self.encode_queries([text])[0] for text in pending]
         plain_vector = vector if vector is not None else encoded.pop(0)
         blocked = self.servable.blocked_rows() | blocked
         plain = self.ranker.retrieve(question, plain_vector, blocked)
