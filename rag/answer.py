@@ -122,7 +122,8 @@ class Answerer:
         plain_vector = vector if vector is not None else encoded.pop(0)
         blocked = self.servable.blocked_rows() | blocked
         plain = self.ranker.retrieve(question, plain_vector, blocked)
-        hits = self.ranker.fuse(plain, mode)
+        plain_ranking = self.ranker.fuse(plain, mode)
+        hits = plain_ranking
         if expanded is not None:
             contextual = self.ranker.rank(expanded, encoded[0], mode, blocked)
             hits = merge(hits, contextual, self.settings.rrf_k)
@@ -130,7 +131,7 @@ class Answerer:
             rows = [r for r in self.servable.rows_of(article.id) if r not in blocked]
             local = self.ranker.rank_within(question, plain_vector, rows, mode)
             hits = merge(hits, local, self.settings.rrf_k, second_weight=self.settings.article_weight)
-        plain_hybrid = hits if mode is Mode.HYBRID and expanded is None and article is None else None
+        plain_hybrid = plain_ranking if mode is Mode.HYBRID else None  # answerability reads the plain question
         answerability, values = self._answerability(question, plain, plain_hybrid, article)
         answered = self.answerability_model is None or answerability >= self.answerability_model.threshold
         if not _WORD.search(question):
