@@ -21,7 +21,7 @@ ifeq ($(CORPUS),corpus)
 export FOLLOWUP_ANSWERABILITY_CALIBRATION ?= eval/gold/sample.jsonl
 endif
 
-.PHONY: serve test index lint typecheck clean chromium postgresql
+.PHONY: serve test index lint typecheck clean chromium postgresql wordnet
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,7 @@ $(BIN)/python:
 $(VENV)/.installed-serve: pyproject.toml constraints.txt | $(BIN)/python
 	$(PIP) install torch==2.13.0
 	$(PIP) install -c constraints.txt -e .
+	$(MAKE) --no-print-directory wordnet
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml constraints.txt | $(BIN)/python
@@ -37,6 +38,7 @@ $(VENV)/.installed-test: pyproject.toml constraints.txt | $(BIN)/python
 	$(PIP) install -c constraints.txt -e '.[test]'
 	$(MAKE) --no-print-directory chromium
 	$(MAKE) --no-print-directory postgresql
+	$(MAKE) --no-print-directory wordnet
 	touch $@
 
 # The browser tests drive Debian's chromium (Playwright's own browser download does not work here).
@@ -51,6 +53,13 @@ postgresql:
 	@if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then \
 		SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
 		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends postgresql; \
+	fi
+
+# Index builds with FOLLOWUP_VOCABULARY=true read WordNet's medical synonyms from Debian's files (index/vocabulary.py).
+wordnet:
+	@if [ ! -f /usr/share/wordnet/data.noun ]; then \
+		SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends wordnet-base; \
 	fi
 
 $(INDEX)/CURRENT: | $(VENV)/.installed-serve

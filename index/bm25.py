@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 import bm25s
@@ -47,18 +48,35 @@ class Bm25Index:
         model = bm25s.BM25.load(str(directory), mmap=mmap, show_progress=False)
         return cls(model, size, Tokenizer(stopwords, stem))
 
-    def search(self, query: str, k: int) -> list[tuple[int, float]]:
-        """(row, score) best first; terms the corpus never uses are dropped, and zero scores are no match."""
-        tokens = [t for t in self.tokenize(query) if t in self._vocab]
-        if not tokens or self.size == 0:
+    def search(self, query: str, k: int, also: Sequence[str] = (), weight: float = 0.0) -> list[tuple[int, float]]:
+        """(row, score) best first; terms the corpus never uses are dropped, and zero scores are no match.
+
+        `also`: other words for what the query says (index/vocabulary.py); their terms that the query lacks score at
+        `weight` times their own BM25 score, as a boosted synonym clause would."""
+        tokens = self._known(query)
+        extra = self._extra_terms(tokens, also) if weight > 0 else []
+        if not (tokens or extra) or self.size == 0:
             return []
+        if extra:
+            return _best(self._scores_of(tokens) + weight * self._scores_of(extra), min(k, self.size))
         # n_threads=0: in this thread; any other value starts (and joins) a thread pool on every call.
         rows, scores = self._model.retrieve([tokens], k=min(k, self.size), show_progress=False, n_threads=0)
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if s > 0]
 
-    def scores(self, query: str) -> np.ndarray:
-        """Scores for every row (ranking within a few rows, e.g. one article's)."""
-        tokens = [t for t in self.tokenize(query) if t in self._vocab]
+    def scores(self, query: str, also: Sequence[str] = (), weight: float = 0.0) -> np.ndarray:
+        """Scores for every row (ranking within a few rows, e.g. one article's); `also` as in `search`."""
+        tokens = self._known(query)
+        extra = self._extra_terms(tokens, also) if weight > 0 else []
+        return self._scores_of(tokens) + weight * self._scores_of(extra) if extra else self._scores_of(tokens)
+
+    def _known(self, text: str) -> list[str]:
+        return [t for t in self.tokenize(text) if t in self._vocab]
+
+    def _extra_terms(self, tokens: list[str], also: Sequence[str]) -> list[str]:
+        """The known terms of the alternatives, each once, less those the query has."""
+        return list(dict.fromkeys(t for text in also for t in self._known(text) if t not in tokens))
+
+    def _scores_of(self, tokens: list[str]) -> np.ndarray:
         if not tokens:
             return np.zeros(self.size, dtype=np.float64)
         return np.asarray(self._model.get_scores(tokens), dtype=np.float64)
@@ -78,3 +96,12 @@ class Bm25Index:
         indptr = self._model.scores["indptr"]
         ids = [self._vocab.get(term) for term in terms]
         return [0 if i is None else int(indptr[i + 1] - indptr[i]) for i in ids]
+
+
+def _best(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """The k best rows with a positive score, best first (ties by row)."""
+    rows = np.flatnonzero(scores > 0)
+    if len(rows) > k:
+        rows = rows[np.argpartition(-scores[rows], k - 1)[:k]]
+    rows = rows[np.lexsort((rows, -scores[rows]))]
+    return [(int(r), float(scores[r])) for r in rows]

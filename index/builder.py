@@ -40,6 +40,7 @@ from index.store import (
     new_generation_name,
     write_generation,
 )
+from index.vocabulary import VOCABULARY_FILE, build_vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -150,8 +151,9 @@ def build_from_articles(
     crash_point("embedded")
     approved_ids = {a.id for a in approved}
     lexical_rows = [row for row, chunk in enumerate(chunks) if chunk.article_id in approved_ids]
+    lexical_texts = [chunks[row].lexical_text(settings.bm25_header == "question_and_section") for row in lexical_rows]
     bm25 = Bm25Index.build(
-        [chunks[row].lexical_text(settings.bm25_header == "question_and_section") for row in lexical_rows],
+        lexical_texts,
         settings.bm25_method,
         settings.bm25_k1,
         settings.bm25_b,
@@ -184,15 +186,16 @@ def build_from_articles(
         skipped=skipped,
         files={},
     )
+    # From what BM25 reads, so its alternatives are words the served corpus says.
+    vocabulary = build_vocabulary(lexical_texts, bm25.tokenize) if settings.vocabulary else None
+    extra = {VOCABULARY_FILE: vocabulary.to_json()} if vocabulary is not None else {}
     bm25_rows = None if len(lexical_rows) == len(chunks) else lexical_rows
-    learnt: dict[str, bytes] = {}
     if learn is not None:
-        built = LoadedIndex(
-            index_dir, manifest, ChunkTable.of(chunks), {a.id: a for a in articles}, bm25, dense, bm25_rows, None
-        )
-        learnt = learn(built)
+        chunk_table, by_id = ChunkTable.of(chunks), {a.id: a for a in articles}
+        built = LoadedIndex(index_dir, manifest, chunk_table, by_id, bm25, dense, bm25_rows, vocabulary=vocabulary)
+        extra |= learn(built)
     directory = write_generation(
-        index_dir, manifest, chunks, articles, bm25, dense, bm25_rows, article_index, extra_files=learnt
+        index_dir, manifest, chunks, articles, bm25, dense, bm25_rows, article_index, extra_files=extra
     )
     return BuildReport(manifest, directory, time.perf_counter() - started, embedded, cached)
 

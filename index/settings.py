@@ -12,6 +12,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from index.tokenize import DEFAULT_STOPWORDS, STOPWORDS, StopwordSet
+from index.vocabulary import VOCABULARY_VERSION
 
 
 def packaged_model_path() -> Path:
@@ -97,6 +98,18 @@ class Settings(BaseSettings):
         default=False,
         description="Set the BM25 weight per query from how far each retriever's best candidate stands out "
         "(rag/fusion.py query_weight); convex fusions only.",
+    )
+    vocabulary: bool = Field(
+        default=False,
+        description="Clinical vocabulary (index/vocabulary.py): an index build stores the abbreviations and medical "
+        "synonyms whose alternative the corpus says, and BM25 also looks for those alternatives of a question's terms "
+        '("shingles" → "herpes zoster", "MTX" → "methotrexate"). Needs Debian\'s wordnet-base to build.',
+    )
+    vocabulary_weight: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="BM25 weight of the vocabulary's alternatives against the question's own terms (query time).",
     )
     candidates: int = Field(
         default=300, ge=1, description="Hits taken from each retriever before fusion (and for score normalisation)."
@@ -242,6 +255,8 @@ class Settings(BaseSettings):
         values = {name: getattr(self, name) for name in fields} | {"model": str(self.resolved_model_path())}
         values["stopword_list"] = sorted(STOPWORDS[self.bm25_stopwords])  # a set's words may change under its name
         values["answerability_target"] = self.answerability_target
+        if self.vocabulary:  # only when on, so indexes built without it keep their cache key
+            values["vocabulary"] = VOCABULARY_VERSION
         calibration = self.answerability_calibration
         values["answerability_calibration"] = (
             hashlib.sha256(calibration.read_bytes()).hexdigest() if calibration and calibration.is_file() else None

@@ -36,6 +36,7 @@ from index.dense import DenseIndex, DenseParams
 from index.faults import crash_point
 from index.settings import Settings
 from index.tokenize import StopwordSet
+from index.vocabulary import VOCABULARY_FILE, Vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,7 @@ class LoadedIndex:
     dense: DenseIndex
     bm25_rows: list[int] | None = None  # chunk row of each BM25 row; None: BM25 covers every chunk
     article_index: ArticleIndex | None = None  # None for generations built before article representations
+    vocabulary: Vocabulary | None = None  # None for generations built without it (Settings.vocabulary)
 
     @property
     def version(self) -> str:
@@ -319,7 +321,10 @@ def load_generation(directory: Path) -> LoadedIndex:
         if ArticleIndex.present(manifest.files)
         else None
     )
-    return LoadedIndex(directory, manifest, chunks, {a.id: a for a in articles}, bm25, dense, bm25_rows, related)
+    vocabulary = Vocabulary.load(directory) if VOCABULARY_FILE in manifest.files else None
+    return LoadedIndex(
+        directory, manifest, chunks, {a.id: a for a in articles}, bm25, dense, bm25_rows, related, vocabulary
+    )
 
 
 def load_index(index_dir: Path) -> LoadedIndex:

@@ -29,7 +29,8 @@ class Retrieved:
 
 class Ranker:
     def __init__(self, index: LoadedIndex, settings: Settings) -> None:
-        self.bm25 = Bm25Retriever(index.bm25, index.bm25_rows)
+        vocabulary = index.vocabulary if settings.vocabulary else None
+        self.bm25 = Bm25Retriever(index.bm25, index.bm25_rows, vocabulary, settings.vocabulary_weight)
         self.dense = DenseRetriever(index.dense)
         self.depth = settings.candidates
         self.fusion = Fusion(settings.fusion)

