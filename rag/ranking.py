@@ -6,6 +6,7 @@ only ever cut the finished list: so the passages of `top_k = n` are exactly the 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,6 +18,8 @@ from index.store import LoadedIndex
 from rag.fusion import Fusion, fuse
 from rag.retrievers import Bm25Hits, Bm25Retriever, DenseRetriever
 from rag.types import FusedHit, Hit, Mode
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,8 @@ class Retrieved:
 class Ranker:
     def __init__(self, index: LoadedIndex, settings: Settings) -> None:
         vocabulary = index.vocabulary if settings.vocabulary else None
+        if settings.vocabulary and vocabulary is None:
+            log.warning("generation %s has no clinical vocabulary: rebuild the index to use it", index.version)
         self.bm25 = Bm25Retriever(index.bm25, index.bm25_rows, vocabulary, settings.vocabulary_weight)
         self.dense = DenseRetriever(index.dense)
         self.depth = settings.candidates

@@ -29,6 +29,7 @@ def test_only_one_override_store_may_be_configured() -> None:
 
 
 def test_the_vocabulary_changes_the_index_fingerprint_only_when_on() -> None:
-    assert "vocabulary" not in Settings().index_fingerprint()  # indexes built without it keep their cache key
-    assert Settings(vocabulary=True).index_fingerprint() != Settings().index_fingerprint()
+    off = Settings(vocabulary=False).index_fingerprint()
+    assert "vocabulary" not in off  # indexes built without it keep the cache key they had before it existed
+    assert Settings(vocabulary=True).index_fingerprint() != off
     assert Settings(vocabulary_weight=0.2).index_fingerprint() == Settings().index_fingerprint()  # query time only

@@ -1,0 +1,47 @@
+"""Ranking with the clinical vocabulary, through the served pipeline over the sample corpus built with the defaults."""
+
+from __future__ import annotations
+
+import pytest
+
+from eval.runner import served_answerer
+from index.embedder import Embedder
+from index.settings import Settings
+from index.store import LoadedIndex
+from index.vocabulary import VOCABULARY_FILE
+from rag.answer import Answerer
+from rag.types import Mode
+
+SHINGLES = "shingles rate on upadacitinib"
+
+
+@pytest.fixture(scope="module")
+def without_vocabulary(sample_index: LoadedIndex, settings: Settings, embedder: Embedder) -> Answerer:
+    return served_answerer(sample_index, settings.model_copy(update={"vocabulary": False}), embedder)
+
+
+def test_the_generation_carries_its_vocabulary_checksummed(sample_index: LoadedIndex) -> None:
+    assert VOCABULARY_FILE in sample_index.manifest.files
+    assert sample_index.vocabulary is not None
+    assert "herpes zoster" in sample_index.vocabulary.alternatives(SHINGLES, sample_index.bm25.tokenize)
+
+
+def _first_rank(answerer: Answerer, question: str, word: str, mode: Mode) -> int:
+    hits = answerer.search(question, mode=mode).hits
+    return next(i for i, h in enumerate(hits, 1) if word in answerer.index.chunks[h.row].text.lower())
+
+
+@pytest.mark.parametrize("mode", [Mode.BM25, Mode.HYBRID])
+@pytest.mark.parametrize(("question", "said"), [(SHINGLES, "zoster"), ("Hb cut-off to start upa?", "hemoglobin")])
+def test_a_lay_word_or_abbreviation_finds_the_claims_that_say_it_clinically(
+    answerer: Answerer, without_vocabulary: Answerer, question: str, said: str, mode: Mode
+) -> None:
+    assert _first_rank(answerer, question, said, mode) < _first_rank(without_vocabulary, question, said, mode)
+
+
+def test_a_question_without_alternatives_ranks_as_without_the_vocabulary(
+    answerer: Answerer, without_vocabulary: Answerer
+) -> None:
+    question = "What share of biologic-naive patients reached ASAS40 at week 14 on upadacitinib?"
+    assert answerer.ranker.bm25.alternatives(question) == []
+    assert answerer.search(question).hits == without_vocabulary.search(question).hits
