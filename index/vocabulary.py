@@ -77,10 +77,6 @@ class Vocabulary:
                 found.update(dict.fromkeys(self.phrases.get(" ".join(terms[start:end]), ())))
         return list(found)
 
-    @property
-    def size(self) -> int:
-        return len(self.phrases) + len(self.cased)
-
     def to_json(self) -> bytes:
         return json.dumps({"phrases": self.phrases, "cased": self.cased}, sort_keys=True, ensure_ascii=False).encode()
 
@@ -141,7 +137,7 @@ def phrases_said(texts: Iterable[list[str]], phrases: set[tuple[str, ...]]) -> s
 
 
 def _is_short_form(word: str) -> bool:
-    """ "axSpA", "MTX", "Hb", "eGFR": one word with capitals beyond a first one, or short and capitalised."""
+    """One word with capitals beyond a first one, or short and capitalised: axSpA, MTX, eGFR, Hb."""
     if not _SURFACE.fullmatch(word):
         return False
     capitals = sum(c.isupper() for c in word)
