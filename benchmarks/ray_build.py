@@ -77,7 +77,9 @@ def main() -> None:
     parser.add_argument("--chunks", type=int, default=3000)
     parser.add_argument("--medquad", type=Path, default=Path("../shared/data/medquad/medquad.jsonl.gz"))
     parser.add_argument("--actors", default="1,2", help="Ray actor counts to time")
-    parser.add_argument("--json", type=Path, help="write the figures here (a block of RESULTS.md)")
+    parser.add_argument(
+        "--json", type=Path, help="write the figures here (e.g. benchmarks/results/ray-build/, beside the runs)"
+    )
     parser.add_argument("--keep", type=Path, help="copy the plain build's index here (a --source for benchmarks)")
     args = parser.parse_args()
     settings = Settings()
@@ -104,7 +106,6 @@ def main() -> None:
             "load_average_start": rows[0]["load_average_before"],
             "load_average_end": rows[-1]["load_average_after"],
             "builds": rows,
-            "extra": text,
         }
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
 

@@ -24,6 +24,7 @@ import psutil
 
 from benchmarks.load import load_questions
 from benchmarks.timing import free_port, load_average
+from eval.datasets import load_beir
 
 REPO = Path(__file__).resolve().parents[1]
 GOLD = REPO / "eval" / "gold" / "sample.jsonl"
@@ -142,6 +143,13 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--mode", default="hybrid")
     parser.add_argument("--gold", type=Path, default=GOLD, help="questions (with their context) to cycle through")
     parser.add_argument(
+        "--beir",
+        metavar="FOLDER:SPLIT",
+        help="cycle through a BEIR set's questions of that split instead (plain questions, no context), e.g. "
+        "../shared/data/medquad-beir:dev against an index of MedQuAD",
+    )
+    parser.add_argument("--questions", type=int, default=2000, help="with --beir: the first N questions")
+    parser.add_argument(
         "--flame", type=Path, help="py-spy profile of the highest-concurrency run: FILE.svg (flame graph) or FILE.txt"
     )
     parser.add_argument("--code", type=Path, default=REPO, help="checkout whose code serves (to compare versions)")
@@ -168,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     runs: list[WrkRun] = []
     try:
         _wait_ready(base, server)
-        bodies = _answered(base, load_questions(args.gold), args.mode)
+        bodies = _answered(base, _questions(args), args.mode)
         script.write_text(lua_script(bodies, args.mode), encoding="utf-8")
         process = psutil.Process(server.pid)
         run_wrk(base, script, max(levels), 3.0, process)  # warm-up: thread pool, caches, ONNX session
@@ -204,6 +212,14 @@ def main(argv: list[str] | None = None) -> int:
         }
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     return 0
+
+
+def _questions(args: argparse.Namespace) -> list[dict[str, object]]:
+    if args.beir is None:
+        return load_questions(args.gold)
+    folder, _, split = str(args.beir).partition(":")
+    queries = load_beir(Path(folder), split or "dev").queries
+    return [{"question": text} for text in list(queries.values())[: args.questions]]
 
 
 def _answered(base: str, bodies: list[dict[str, object]], mode: str) -> list[dict[str, object]]:

@@ -46,6 +46,7 @@ def gold_figures(settings: Settings, embedder: Embedder, gold: Path, corpus: Pat
     qrels = gold_qrels(questions, index)
     ranked = rank_all(answerer, questions, Mode.HYBRID)
     run = passage_run(answerer, ranked, DEPTH, as_served=True)
+    ranking_only = passage_run(answerer, ranked, DEPTH)  # retrieval apart from abstention
     figures: dict[str, float] = {}
     for split in GoldSplit:
         part = [q for q in questions if q.split is split]
@@ -54,6 +55,9 @@ def gold_figures(settings: Settings, embedder: Embedder, gold: Path, corpus: Pat
         for name, subset in (("follow-up", follow), ("standalone", alone)):
             figures[f"{split.value} {name} hit@{PAGE_TOP_K}"] = score(subset, run)[f"hit@{PAGE_TOP_K}"]
         figures[f"{split.value} nDCG@10"] = score(follow | alone, run)["ndcg@10"]
+        unabstained = score(follow, ranking_only)
+        figures[f"{split.value} follow-up hit@{PAGE_TOP_K} ranking only"] = unabstained[f"hit@{PAGE_TOP_K}"]
+        figures[f"{split.value} follow-up nDCG@10 ranking only"] = unabstained["ndcg@10"]
         figures[f"{split.value} answered"] = answered_share(ranked, [q.id for q in part if q.answerable])
         for scope in Scope:
             ids = [q.id for q in part if q.scope is scope]

@@ -26,7 +26,7 @@ from index.overrides import OverrideStore
 from index.settings import Settings
 from index.store import IndexUnavailable, LoadedIndex
 from rag.answerability import AnswerabilityModel, QuestionTerms, features
-from rag.context import contextual_query, merge
+from rag.context import ContextVectors, context_parts, contextual_query, merge
 from rag.passages import to_passage
 from rag.ranking import Ranker, Retrieved
 from rag.related import RelatedFinder
@@ -76,6 +76,7 @@ class Answerer:
         self.answerability_model = AnswerabilityModel.load(index.directory) if settings.abstention else None
         self._bm25_saturation = index.manifest.bm25.k1 + 1
         self._article_terms: OrderedDict[str, frozenset[str]] = OrderedDict()
+        self.context_vectors = ContextVectors(self.encode_queries)
         self.related = (
             RelatedFinder(index.article_index, self.encode_queries, self.served_article, settings)
             if index.article_index is not None
@@ -115,18 +116,14 @@ class Answerer:
         `blocked`: rows to treat as unservable besides those the review status blocks (leave-one-article-out).
         """
         article = self.approved_article(article_id) if article_id is not None else None
-        expanded = contextual_query(question, article, history, self.settings.context_article_question)
-        pending = [q for q in ([question] if vector is None else []) + ([expanded] if expanded else [])]
-        # One call per text: padding the short plain question to the long contextual one would double its cost.
-        encoded = [self.encode_queries([text])[0] for text in pending]
-        plain_vector = vector if vector is not None else encoded.pop(0)
+        plain_vector = vector if vector is not None else self.encode_queries([question])[0]
+        contextual = self._contextual(question, plain_vector, article, history)
         blocked = self.servable.blocked_rows() | blocked
         plain = self.ranker.retrieve(question, plain_vector, blocked)
         plain_ranking = self.ranker.fuse(plain, mode)
         hits = plain_ranking
-        if expanded is not None:
-            contextual = self.ranker.rank(expanded, encoded[0], mode, blocked)
-            hits = merge(hits, contextual, self.settings.rrf_k)
+        if contextual is not None:
+            hits = merge(hits, self.ranker.rank(*contextual, mode, blocked), self.settings.rrf_k)
         if article is not None and self.settings.article_weight > 0:
             rows = [r for r in self.servable.rows_of(article.id) if r not in blocked]
             local = self.ranker.rank_within(question, plain_vector, rows, mode)
@@ -137,6 +134,19 @@ class Answerer:
         if not _WORD.search(question):
             answered = False  # nothing to answer: only punctuation, control characters or blanks
         return Ranked(hits, answerability, answered, values)
+
+    def _contextual(
+        self, question: str, vector: NDArray[np.float32], article: Article | None, history: Sequence[str]
+    ) -> tuple[str, NDArray[np.float32]] | None:
+        """The contextual query and its vector; None for a question asked without context."""
+        with_article_question = self.settings.context_article_question
+        expanded = contextual_query(question, article, history, with_article_question)
+        if expanded is None:
+            return None
+        if self.settings.contextual_vector == "combined":
+            parts = context_parts(article, history, with_article_question)
+            return expanded, self.context_vectors.combined(question, vector, parts)
+        return expanded, self.encode_queries([expanded])[0]  # its own call: padding the plain question would cost
 
     def _answerability(
         self, question: str, plain: Retrieved, plain_hybrid: list[FusedHit] | None, article: Article | None
