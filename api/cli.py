@@ -13,6 +13,7 @@ import typer
 from corpus.errors import CorpusError
 from index.settings import Settings, get_settings
 from index.store import IndexUnavailable
+from index.vocabulary import VocabularyUnavailable
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 import_app = typer.Typer(no_args_is_help=True, help="Turn other formats into canonical Markdown articles.")
@@ -20,7 +21,7 @@ index_app = typer.Typer(no_args_is_help=True, help="Build the search index.")
 app.add_typer(import_app, name="import")
 app.add_typer(index_app, name="index")
 
-KNOWN_ERRORS = (CorpusError, IndexUnavailable, FileNotFoundError, ValueError)
+KNOWN_ERRORS = (CorpusError, IndexUnavailable, VocabularyUnavailable, FileNotFoundError, ValueError)
 RAY_LOCAL = "-"  # what a bare `--ray` stands for (see _optional_ray_address)
 
 
