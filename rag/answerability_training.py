@@ -187,11 +187,11 @@ def _real_rows(answerer: Answerer, questions: list[LabelledQuestion]) -> list[tu
     return rows
 
 
-def _fit(matrix: NDArray[np.float64], labels: NDArray[np.int_], weights: NDArray[np.float64]) -> AnswerabilityModel:
+def _fit(matrix: NDArray[np.float64], labels: NDArray[np.int_]) -> AnswerabilityModel:
     scaler = StandardScaler().fit(matrix)
     scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
     classifier = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000)
-    classifier.fit((matrix - scaler.mean_) / scale, labels, sample_weight=weights)
+    classifier.fit((matrix - scaler.mean_) / scale, labels)
     return AnswerabilityModel(
         features=list(FEATURES),
         mean=[float(x) for x in scaler.mean_],
@@ -214,9 +214,11 @@ def train(
     it: the model is fitted `FOLDS` times, each time without one fold, and scores that fold (cross-conformal;
     Vovk 2015); the served model learns from everything. Without `calibration` the folds are the pseudo-questions'
     source articles and their answerable pseudo-questions set the threshold. With it, the real questions of split
-    tune (answerable and not) train beside the free labels, the two sources weighing alike, and they alone are
-    folded and set the threshold: real questions are harder than pseudo-questions (clinicians' words are not the
-    claims'), so a threshold set on pseudo-questions answers fewer of them (eval/RESULTS.md)."""
+    tune (answerable and not) train beside the free labels, each as one more example, and they alone are folded
+    and set the threshold: real questions are harder than pseudo-questions (clinicians' words are not the claims'),
+    so a threshold set on pseudo-questions answers fewer of them. Weighed as much as all the free labels together,
+    their lay words taught the model that unknown words are harmless ("What is the capital of France?" was
+    answered; eval/RESULTS.md)."""
     rng = np.random.default_rng(seed)
     examples = make_examples(answerer, rng)
     vectors = answerer.encode_queries([e.question for e in examples])
@@ -230,15 +232,14 @@ def train(
         real = []
     matrix = np.vstack([v for _, v in free] + [v for _, v in real]) if free or real else np.zeros((0, len(FEATURES)))
     labels = np.array([e.label for e, _ in free] + [label for label, _ in real], dtype=np.int_)
-    weights = np.array([1.0] * len(free) + [len(free) / max(len(real), 1)] * len(real))
     # Group "" always trains. Without real questions a pseudo-question, its swap and its left-out twin fold together.
     groups = [""] * len(free) + [f"real {i}" for i in range(len(real))] if real else [e.article_id for e, _ in free]
-    scores = _cross_fitted_scores(matrix, labels, weights, groups, rng)
+    scores = _cross_fitted_scores(matrix, labels, groups, rng)
     if len(set(labels.tolist())) < 2 or not scores:
         log.warning("answerability: too few examples to train (%d); every question will be answered", len(labels))
         return None
     kinds = [e.kind for e, _ in free] + ["clinician question" if y else "clinician out of scope" for y, _ in real]
-    return _fit(matrix, labels, weights).model_copy(
+    return _fit(matrix, labels).model_copy(
         update={
             "threshold": conformal_threshold(scores, target_answered),
             "target_answered": target_answered,
@@ -252,7 +253,6 @@ def train(
 def _cross_fitted_scores(
     matrix: NDArray[np.float64],
     labels: NDArray[np.int_],
-    weights: NDArray[np.float64],
     groups: list[str],
     rng: np.random.Generator,
 ) -> list[float]:
@@ -267,6 +267,6 @@ def _cross_fitted_scores(
         part = fold != k
         if len(set(labels[part].tolist())) < 2:
             continue
-        model = _fit(matrix[part], labels[part], weights[part])
+        model = _fit(matrix[part], labels[part])
         scores += [model.probability(matrix[i]) for i in np.flatnonzero((fold == k) & (labels == 1))]
     return scores
