@@ -125,7 +125,7 @@ class Settings(BaseSettings):
         description="Questions clinicians asked of this corpus (eval/gold JSONL: question, article_id, history, "
         "answerable, split): at index build time those of split tune, answerable and not, train the answerability "
         "model beside the free labels, and the answerable ones set the abstention threshold (cross-fitted). "
-        "Without it, cross-fitted pseudo-questions do, which answers fewer real questions (eval/RESULTS.md).",
+        "Without it, held-out pseudo-questions do, which answers fewer real questions (eval/RESULTS.md).",
     )
     answerability_target: float = Field(
         default=0.95,
