@@ -15,7 +15,7 @@ from eval.runner import Run, answered_share, document_run, rank_all, served_answ
 from index.embedder import Embedder
 from index.settings import Settings
 from index.store import IndexUnavailable, LoadedIndex, load_index
-from rag.answerability import AnswerabilityModel
+from rag.answerability import FEATURES, AnswerabilityModel
 from rag.building import build_from_articles
 from rag.types import Mode
 
@@ -44,8 +44,9 @@ class EvalResult:
 
 
 def index_cache_key(data: BeirSet, settings: Settings) -> str:
-    """Same corpus and index settings (model included) → same cached index."""
-    return hashlib.sha256(f"{data.fingerprint()}\n{settings.index_fingerprint()}".encode()).hexdigest()[:16]
+    """Same corpus, index settings (model included) and answerability features → same cached index."""
+    key = f"{data.fingerprint()}\n{settings.index_fingerprint()}\n{FEATURES}"
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 def cached_index(data: BeirSet, settings: Settings, embedder: Embedder, cache_dir: Path) -> LoadedIndex:

@@ -17,7 +17,7 @@ from index.embedder import Embedder
 from index.settings import Settings
 from index.store import IndexUnavailable, LoadedIndex, load_index
 from rag.answer import Answerer, Ranked
-from rag.answerability import AnswerabilityModel
+from rag.answerability import FEATURES, AnswerabilityModel
 from rag.building import build_index
 from rag.types import Mode
 
@@ -26,7 +26,8 @@ PAGE_TOP_K = 3  # what the article page asks for
 
 
 def cached_corpus_index(corpus_dir: Path, settings: Settings, embedder: Embedder, cache_dir: Path) -> LoadedIndex:
-    key = hashlib.sha256(f"{corpus_hash(corpus_dir)}\n{settings.index_fingerprint()}".encode())
+    # The answerability features are in the key: a branch that changes them builds beside, not over, the cache.
+    key = hashlib.sha256(f"{corpus_hash(corpus_dir)}\n{settings.index_fingerprint()}\n{FEATURES}".encode())
     index_dir = cache_dir / f"corpus-{key.hexdigest()[:16]}"
     try:
         index = load_index(index_dir)

@@ -145,7 +145,8 @@ class Settings(BaseSettings):
     answerability_calibration: Path | None = Field(
         default=None,
         description="Questions clinicians asked of this corpus (eval/gold JSONL: question, article_id, history, "
-        "answerable, split): the answerable ones of split tune set the abstention threshold at index build time. "
+        "answerable, split): at index build time those of split tune, answerable and not, train the answerability "
+        "model beside the free labels, and the answerable ones set the abstention threshold (cross-fitted). "
         "Without it, held-out pseudo-questions do, which answers fewer real questions (eval/RESULTS.md).",
     )
     answerability_target: float = Field(

@@ -25,7 +25,7 @@ from index.onnx_encoder import QueryEncoder
 from index.overrides import OverrideStore
 from index.settings import Settings
 from index.store import IndexUnavailable, LoadedIndex
-from rag.answerability import AnswerabilityModel, QuestionTerms, features
+from rag.answerability import AnswerabilityModel, QuestionTerms, corpus_centroid, features
 from rag.context import ContextVectors, context_parts, contextual_query, merge
 from rag.passages import to_passage
 from rag.ranking import Ranker, Retrieved
@@ -77,6 +77,7 @@ class Answerer:
         self._bm25_saturation = index.manifest.bm25.k1 + 1
         self._article_terms: OrderedDict[str, frozenset[str]] = OrderedDict()
         self.context_vectors = ContextVectors(self.encode_queries)
+        self._centroid = corpus_centroid(index.dense)
         self.related = (
             RelatedFinder(index.article_index, self.encode_queries, self.served_article, settings)
             if index.article_index is not None
@@ -129,7 +130,8 @@ class Answerer:
             local = self.ranker.rank_within(question, plain_vector, rows, mode)
             hits = merge(hits, local, self.settings.rrf_k, second_weight=self.settings.article_weight)
         plain_hybrid = plain_ranking if mode is Mode.HYBRID else None  # answerability reads the plain question
-        answerability, values = self._answerability(question, plain, plain_hybrid, article)
+        centroid_cosine = float(plain_vector @ self._centroid) if len(self._centroid) else 0.0
+        answerability, values = self._answerability(question, plain, plain_hybrid, article, centroid_cosine)
         answered = self.answerability_model is None or answerability >= self.answerability_model.threshold
         if not _WORD.search(question):
             answered = False  # nothing to answer: only punctuation, control characters or blanks
@@ -149,7 +151,12 @@ class Answerer:
         return expanded, self.encode_queries([expanded])[0]  # its own call: padding the plain question would cost
 
     def _answerability(
-        self, question: str, plain: Retrieved, plain_hybrid: list[FusedHit] | None, article: Article | None
+        self,
+        question: str,
+        plain: Retrieved,
+        plain_hybrid: list[FusedHit] | None,
+        article: Article | None,
+        centroid_cosine: float,
     ) -> tuple[float, NDArray[np.float64] | None]:
         terms = self.index.bm25.tokenize(question)
         if not terms or not _WORD.search(question):
@@ -162,7 +169,7 @@ class Answerer:
         candidates = [self._article_terms_of(self.index.chunks.article_id(fused[0].row))] if fused else []
         if article is not None:
             candidates.append(self._article_terms_of(article.id))
-        values = features(question_terms, plain, fused, candidates, self._bm25_saturation)
+        values = features(question_terms, plain, fused, candidates, self._bm25_saturation, centroid_cosine)
         if self.answerability_model is None:
             return 1.0, values  # an index built without the model (or abstention off): answer what has words
         return self.answerability_model.probability(values), values

@@ -4,14 +4,15 @@ Cosine similarity alone cannot tell "no article covers this drug" from "the arti
 (eval/RESULTS.md). So a small logistic model reads several signals of the *plain* question (its contextual form
 borrows the article's words and would lift any question): how much of the question's rarest vocabulary the best
 article covers, whether the corpus knows those words at all, whether BM25 and dense agree, how far the best
-passage stands out, and cosine. It is trained at `index build` time on labels that cost nothing
-(rag/answerability_training.py) and its threshold is set by split-conformal calibration so that at least 95%
-of answerable questions like the calibration set are answered.
+passage stands out, and cosine, raw and over the question's cosine with the corpus centroid. It is trained at
+`index build` time on labels that cost nothing (rag/answerability_training.py) and its threshold is set by
+split-conformal calibration so that at least 95% of answerable questions like the calibration set are answered.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,9 +22,11 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel
 
+from index.dense import DenseIndex
 from rag.ranking import Retrieved
 from rag.types import FusedHit
 
+log = logging.getLogger(__name__)
 MODEL_FILE = "answerability.json"
 FEATURES = (
     "cosine_top1",
@@ -36,7 +39,9 @@ FEATURES = (
     "bm25_top1_vs_question",
     "fused_gap_top2",
     "terms",
+    "cosine_over_centroid",
 )
+CENTROID_SAMPLE = 20_000  # passages averaged for the corpus centroid (a strided sample beyond that)
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,7 @@ def features(
     fused: list[FusedHit],
     article_terms: Sequence[frozenset[str]],
     bm25_saturation: float,
+    centroid_cosine: float,
 ) -> NDArray[np.float64]:
     """The signals above, in `FEATURES` order, for a question with at least one term.
 
@@ -72,6 +78,10 @@ def features(
     coverage is measured over the words the corpus knows, and the unknown share is a feature of its own.
     `article_terms`: the terms of the candidate best articles (the top passage's, and the open article's when
     the question is asked on an article page); the one covering most of the question counts.
+    `centroid_cosine`: the question's cosine with the corpus centroid. Raw cosine says as much about the question
+    (how much it sounds like the corpus at all) as about the match; the top hit's margin over the centroid says
+    whether one passage is closer than the corpus is on average (a query-side baseline, as the clarity score sets
+    a query against the collection: Cronen-Townsend, Zhou & Croft 2002).
     """
     cosines = [h.score for h in retrieved.dense]
     top = cosines[0] if cosines else 0.0
@@ -98,9 +108,21 @@ def features(
             min(bm25_top / (bm25_saturation * known_total), 1.0) if has_known else 0.0,
             fused_gap,
             math.log1p(len(question.terms)),
+            top - centroid_cosine,
         ],
         dtype=np.float64,
     )
+
+
+def corpus_centroid(dense: DenseIndex) -> NDArray[np.float32]:
+    """The unit mean of the passage vectors (of a strided sample of at most `CENTROID_SAMPLE`)."""
+    if dense.size == 0:
+        return np.zeros(0, dtype=np.float32)
+    rows = list(range(0, dense.size, -(-dense.size // CENTROID_SAMPLE)))
+    mean = dense.vectors(rows).mean(axis=0)
+    norm = float(np.linalg.norm(mean))
+    centroid: NDArray[np.float32] = (mean / norm if norm > 0 else mean).astype(np.float32)
+    return centroid
 
 
 class AnswerabilityModel(BaseModel):
@@ -133,7 +155,12 @@ class AnswerabilityModel(BaseModel):
             return None
         model = cls.model_validate(json.loads(path.read_text(encoding="utf-8")))
         if tuple(model.features) != FEATURES:
-            return None  # built by another version of the features: rebuild to get abstention back
+            log.warning(
+                "%s was trained on other answerability features than this version computes: every question with "
+                "words is answered until the index is rebuilt (make index)",
+                path,
+            )
+            return None
         return model
 
 

@@ -1,7 +1,8 @@
 """Training the answerability model at `index build` time, on labels that cost nothing:
 
 - answerable: pseudo-questions drawn from approved claims (a few of their rarer words behind a question opener,
-  sometimes with a common word the corpus may not use) and the approved articles' own questions;
+  one of them but the rarest said in a common word the corpus does not use, as a clinician says it in their own
+  words, sometimes with more such words) and the approved articles' own questions;
 - leave-one-article-out: the same questions with their source article blocked, so no approved answer is left
   (the hardest, most realistic negatives; a little noisy where another article says the same);
 - entity swaps: the question with its rarest word replaced by a word the corpus never uses (another drug,
@@ -9,7 +10,8 @@
 - out of domain: questions made only of words the corpus never uses.
 
 Half of the answerable questions (split by source article) never train: they calibrate the threshold
-(split-conformal, `rag.answerability.conformal_threshold`).
+(split-conformal, `rag.answerability.conformal_threshold`). Given real questions asked of the corpus (the
+calibration file), those train too and set the threshold instead, cross-fitted (`train`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ _OPENERS = ("", "what about", "is", "how", "can", "does", "when", "dose of", "sh
 CLAIMS = 300
 QUESTIONS = 150
 OUT_OF_DOMAIN = 100
+FOLDS = 5  # cross-fitting over the real calibration questions
+PARAPHRASED = 1.0  # share of pseudo-questions with one word (not the rarest) said in a word the corpus lacks
 # The model's word-piece vocabulary: early ids are common words (noise a clinician adds), later ones rarer words
 # (stand-ins for a drug or disease the corpus lacks).
 _COMMON_IDS = range(2000, 8000)
@@ -83,7 +87,7 @@ def make_examples(answerer: Answerer, rng: np.random.Generator) -> list[Example]
     examples: list[Example] = []
     for row in rng.permutation(rows)[:CLAIMS]:
         chunk = index.chunks[int(row)]
-        question = _pseudo_question(chunk.text, tokenize, index.bm25.document_frequencies, rng)
+        question = _pseudo_question(chunk.text, tokenize, index.bm25.document_frequencies, rng, common)
         if question is None:
             continue
         # Clinicians add words the corpus never uses (lay words, abbreviations): so must the pseudo-questions.
@@ -114,6 +118,7 @@ def _pseudo_question(
     tokenize: Callable[[str], list[str]],
     frequencies: Callable[[list[str]], list[int]],
     rng: np.random.Generator,
+    lay: list[str],
 ) -> str | None:
     words = [w for w in _WORD.findall(text) if tokenize(w)]
     if len(words) < 2:
@@ -123,7 +128,14 @@ def _pseudo_question(
     picked = rng.choice(
         len(words), size=min(int(rng.integers(2, 5)), len(words)), replace=False, p=weights / weights.sum()
     )
-    return f"{rng.choice(_OPENERS)} {' '.join(words[i] for i in sorted(picked))}".strip()
+    chosen = [words[i] for i in sorted(picked)]
+    import os
+
+    if lay and len(chosen) > 1 and rng.random() < float(os.environ.get("PARA", "0")):
+        rarest = int(np.argmin([df[i] for i in sorted(picked)]))
+        others = [i for i in range(len(chosen)) if i != rarest]
+        chosen[int(rng.choice(others))] = str(rng.choice(lay))
+    return f"{rng.choice(_OPENERS)} {' '.join(chosen)}".strip()
 
 
 def _swap_rarest(
@@ -143,26 +155,54 @@ def _swap_rarest(
     return question.replace(rarest, str(rng.choice(foreign)), 1)
 
 
-def calibration_questions(path: Path) -> list[tuple[str, str | None, list[str]]]:
-    """(question, article_id, history) of the answerable questions of split tune in a gold-format JSONL file."""
+@dataclass(frozen=True)
+class LabelledQuestion:
+    question: str
+    article_id: str | None
+    history: list[str]
+    answerable: bool
+
+
+def calibration_questions(path: Path) -> list[LabelledQuestion]:
+    """The questions of split tune in a gold-format JSONL file, answerable or not."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return [
-        (str(r["question"]), r.get("article_id"), list(r.get("history") or []))
+        LabelledQuestion(
+            str(r["question"]), r.get("article_id"), list(r.get("history") or []), bool(r.get("answerable", True))
+        )
         for r in rows
-        if r.get("answerable", True) and r.get("split", "tune") == "tune"
+        if r.get("split", "tune") == "tune"
     ]
 
 
-def _real_question_scores(
-    answerer: Answerer, model: AnswerabilityModel, questions: list[tuple[str, str | None, list[str]]]
-) -> list[float]:
-    scores = []
-    for question, article_id, history in questions:
-        if article_id is not None and answerer.served_article(article_id) is None:
+def _real_rows(answerer: Answerer, questions: list[LabelledQuestion]) -> list[tuple[int, NDArray[np.float64]]]:
+    """(label, features) of the questions asked as served; a question without words has no features."""
+    rows = []
+    for q in questions:
+        if q.article_id is not None and answerer.served_article(q.article_id) is None:
             continue  # written for another corpus or an article no longer approved
-        values = answerer.search(question, article_id=article_id, history=history).features
-        scores.append(model.probability(values) if values is not None else 0.0)
-    return scores
+        values = answerer.search(q.question, article_id=q.article_id, history=q.history).features
+        if values is not None:
+            rows.append((int(q.answerable), values))
+    return rows
+
+
+def _fit(matrix: NDArray[np.float64], labels: NDArray[np.int_]) -> AnswerabilityModel:
+    scaler = StandardScaler().fit(matrix)
+    scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
+    classifier = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000)
+    classifier.fit((matrix - scaler.mean_) / scale, labels)
+    return AnswerabilityModel(
+        features=list(FEATURES),
+        mean=[float(x) for x in scaler.mean_],
+        scale=[float(x) for x in scale],
+        coef=[float(x) for x in classifier.coef_[0]],
+        intercept=float(classifier.intercept_[0]),
+        threshold=0.0,
+        target_answered=0.0,
+        calibration_questions=0,
+        training={},
+    )
 
 
 def train(
@@ -170,45 +210,74 @@ def train(
 ) -> AnswerabilityModel | None:
     """None when the corpus is too small to learn from (no approved article, or one class missing).
 
-    `calibration`: real answerable questions asked of this corpus set the threshold instead of the held-out
-    pseudo-questions (conformal calibration needs questions like the ones it will be asked)."""
+    Without `calibration`, half of the pseudo-questions' source articles never train: their answerable
+    pseudo-questions set the threshold (split-conformal; their swaps and left-out twins do train, which makes them
+    look as hard as real questions do: cross-fitting them instead answered 63% of SciFact's claims, not 77%). With
+    it, the real questions of split tune (answerable and not) train beside all the free labels, each as one more
+    example, and set the threshold, cross-fitted: the model is fitted `FOLDS` times, each time without one fold of
+    them, and scores that fold (cross-conformal; Vovk 2015); the served model learns from all. Real questions are
+    harder than pseudo-questions (clinicians' words are not the claims'), so a threshold set on pseudo-questions
+    answers fewer of them. Weighed as much as all the free labels together, their lay words taught the model that
+    unknown words are harmless ("What is the capital of France?" was answered; eval/RESULTS.md)."""
     rng = np.random.default_rng(seed)
     examples = make_examples(answerer, rng)
     vectors = answerer.encode_queries([e.question for e in examples])
-    rows: list[tuple[Example, NDArray[np.float64]]] = []
+    free: list[tuple[Example, NDArray[np.float64]]] = []
     for example, vector in zip(examples, vectors, strict=True):
         values = _features(answerer, example, vector)
         if values is not None:
-            rows.append((example, values))
-    articles = sorted({e.article_id for e, _ in rows if e.label == 1})
-    calibrating = set(rng.permutation(articles)[: len(articles) // 2]) if len(articles) > 1 else set()
-    fit = [(e, v) for e, v in rows if e.article_id not in calibrating or e.label == 0]
-    held_out = [v for e, v in rows if e.article_id in calibrating and e.label == 1]
-    labels = np.array([e.label for e, _ in fit])
-    if len(set(labels.tolist())) < 2 or not held_out:
-        log.warning("answerability: too few examples to train (%d); every question will be answered", len(rows))
+            free.append((example, values))
+    real = _real_rows(answerer, calibration_questions(calibration)) if calibration is not None else []
+    if not any(label == 1 for label, _ in real):
+        real = []
+    matrix = np.vstack([v for _, v in free] + [v for _, v in real]) if free or real else np.zeros((0, len(FEATURES)))
+    labels = np.array([e.label for e, _ in free] + [label for label, _ in real], dtype=np.int_)
+    kinds = [e.kind for e, _ in free] + ["clinician question" if y else "clinician out of scope" for y, _ in real]
+    if real:
+        groups = [""] * len(free) + [f"real {i}" for i in range(len(real))]  # "": always trains
+        scores = _cross_fitted_scores(matrix, labels, groups, rng)
+        training = np.ones(len(labels), dtype=bool)
+    else:
+        articles = sorted({e.article_id for e, _ in free if e.label == 1})
+        calibrating = set(rng.permutation(articles)[: len(articles) // 2]) if len(articles) > 1 else set()
+        held_out = np.array([e.article_id in calibrating and e.label == 1 for e, _ in free], dtype=bool)
+        training = ~held_out
+        scores = []
+    if len(set(labels[training].tolist())) < 2 or not (scores or (~training).any()):
+        log.warning("answerability: too few examples to train (%d); every question will be answered", len(labels))
         return None
-    matrix = np.vstack([v for _, v in fit])
-    scaler = StandardScaler().fit(matrix)
-    scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
-    classifier = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000)
-    classifier.fit((matrix - scaler.mean_) / scale, labels)
-    model = AnswerabilityModel(
-        features=list(FEATURES),
-        mean=[float(x) for x in scaler.mean_],
-        scale=[float(x) for x in scale],
-        coef=[float(x) for x in classifier.coef_[0]],
-        intercept=float(classifier.intercept_[0]),
-        threshold=0.0,
-        target_answered=target_answered,
-        calibration_questions=len(held_out),
-        training={kind: sum(e.kind == kind for e, _ in fit) for kind in sorted({e.kind for e, _ in fit})},
-    )
-    scores = [model.probability(v) for v in held_out]
-    source = "pseudo-questions"
-    if calibration is not None and (real := _real_question_scores(answerer, model, calibration_questions(calibration))):
-        scores, source = real, str(calibration)
-    threshold = conformal_threshold(scores, target_answered)
+    model = _fit(matrix[training], labels[training])
+    if not real:
+        scores = [model.probability(v) for v in matrix[~training]]
+    trained = [kind for kind, t in zip(kinds, training, strict=True) if t]
     return model.model_copy(
-        update={"threshold": threshold, "calibration_questions": len(scores), "calibration_source": source}
+        update={
+            "threshold": conformal_threshold(scores, target_answered),
+            "target_answered": target_answered,
+            "calibration_questions": len(scores),
+            "calibration_source": str(calibration) if real else "pseudo-questions",
+            "training": {k: trained.count(k) for k in sorted(set(trained))},
+        }
     )
+
+
+def _cross_fitted_scores(
+    matrix: NDArray[np.float64],
+    labels: NDArray[np.int_],
+    groups: list[str],
+    rng: np.random.Generator,
+) -> list[float]:
+    """The answerable rows' scores, each from the model fitted without its group's fold (group "" never folds)."""
+    named = sorted({g for g in groups if g})
+    if len(named) < 2:
+        return []
+    fold_of = dict(zip(rng.permutation(named).tolist(), [i % FOLDS for i in range(len(named))], strict=True))
+    fold = np.array([fold_of.get(g, -1) for g in groups])
+    scores: list[float] = []
+    for k in range(min(FOLDS, len(named))):
+        part = fold != k
+        if len(set(labels[part].tolist())) < 2:
+            continue
+        model = _fit(matrix[part], labels[part])
+        scores += [model.probability(matrix[i]) for i in np.flatnonzero((fold == k) & (labels == 1))]
+    return scores
