@@ -9,6 +9,7 @@ from pathlib import Path
 
 import bm25s
 import numpy as np
+from numpy.typing import NDArray
 
 from index.tokenize import DEFAULT_STOPWORDS, StopwordSet, Tokenizer
 
@@ -90,6 +91,20 @@ class Bm25Index:
             self._sorted_vocab = sorted(self._vocab)
         at = bisect.bisect_left(self._sorted_vocab, term)
         return at < len(self._sorted_vocab) and self._sorted_vocab[at].startswith(term)
+
+    def held_by(self, terms: list[str], rows: NDArray[np.int64]) -> NDArray[np.bool_]:
+        """Whether any of `rows` (BM25 rows, ascending) holds each (already tokenised) term: a binary search of each
+        term's posting list, so an article's coverage costs no tokenising of its text."""
+        indptr, indices = self._model.scores["indptr"], self._model.scores["indices"]
+        held = np.zeros(len(terms), dtype=bool)
+        for i, term in enumerate(terms):
+            term_id = self._vocab.get(term)
+            if term_id is None or not len(rows):
+                continue
+            posting = indices[indptr[term_id] : indptr[term_id + 1]]  # ascending, as bm25s builds them
+            at = np.minimum(np.searchsorted(posting, rows), len(posting) - 1)
+            held[i] = bool(len(posting)) and bool(np.any(posting[at] == rows))
+        return held
 
     def document_frequencies(self, terms: list[str]) -> list[int]:
         """Rows holding each (already tokenised) term; 0 for a term the corpus never uses."""

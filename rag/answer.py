@@ -12,7 +12,6 @@ Every ranking is computed whole and only then cut, so `top_k` never changes the 
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -34,7 +33,6 @@ from rag.servable import Servable
 from rag.types import DEFAULT_TOP_K, Answer, FusedHit, Mode
 
 _WORD = re.compile(r"\w", re.UNICODE)
-_ARTICLE_TERMS_CACHED = 4096
 
 
 class UnknownArticle(LookupError):
@@ -75,7 +73,6 @@ class Answerer:
         self.servable = Servable(index, overrides)
         self.answerability_model = AnswerabilityModel.load(index.directory) if settings.abstention else None
         self._bm25_saturation = index.manifest.bm25.k1 + 1
-        self._article_terms: OrderedDict[str, frozenset[str]] = OrderedDict()
         self.context_vectors = ContextVectors(self.encode_queries)
         self._centroid = corpus_centroid(index.dense)
         self.related = (
@@ -166,30 +163,13 @@ class Answerer:
             terms, bm25.document_frequencies(terms), max(bm25.size, 1), bm25.abbreviates_known
         )
         fused = plain_hybrid if plain_hybrid is not None else self.ranker.fuse(plain, Mode.HYBRID)
-        candidates = [self._article_terms_of(self.index.chunks.article_id(fused[0].row))] if fused else []
-        if article is not None:
-            candidates.append(self._article_terms_of(article.id))
-        values = features(question_terms, plain, fused, candidates, self._bm25_saturation, centroid_cosine)
+        candidates = [self.index.chunks.article_id(fused[0].row)] if fused else []
+        candidates += [article.id] if article is not None else []
+        coverings = [self.ranker.bm25.held_by(question_terms.terms, self.servable.rows_of(a)) for a in candidates]
+        values = features(question_terms, plain, fused, coverings, self._bm25_saturation, centroid_cosine)
         if self.answerability_model is None:
             return 1.0, values  # an index built without the model (or abstention off): answer what has words
         return self.answerability_model.probability(values), values
-
-    def _article_terms_of(self, article_id: str) -> frozenset[str]:
-        """The BM25 terms of a whole article (its question, headings and claims), cached."""
-        cached = self._article_terms.get(article_id)
-        if cached is not None:
-            self._article_terms.move_to_end(article_id)
-            return cached
-        with_question = self.index.manifest.bm25.header == "question_and_section"
-        terms = frozenset(
-            term
-            for r in self.servable.rows_of(article_id)
-            for term in self.index.bm25.tokenize(self.index.chunks[r].lexical_text(with_question))
-        )
-        self._article_terms[article_id] = terms
-        if len(self._article_terms) > _ARTICLE_TERMS_CACHED:
-            self._article_terms.popitem(last=False)
-        return terms
 
     def ask(
         self,

@@ -68,7 +68,7 @@ def features(
     question: QuestionTerms,
     retrieved: Retrieved,
     fused: list[FusedHit],
-    article_terms: Sequence[frozenset[str]],
+    coverings: Sequence[NDArray[np.bool_]],
     bm25_saturation: float,
     centroid_cosine: float,
 ) -> NDArray[np.float64]:
@@ -76,8 +76,8 @@ def features(
 
     Words the corpus never uses are common in answerable questions too (lay words, abbreviations, typos), so
     coverage is measured over the words the corpus knows, and the unknown share is a feature of its own.
-    `article_terms`: the terms of the candidate best articles (the top passage's, and the open article's when
-    the question is asked on an article page); the one covering most of the question counts.
+    `coverings`: which of the question's terms each candidate best article holds (the top passage's article, and
+    the open article's when the question is asked on an article page); the one covering most of the question counts.
     `centroid_cosine`: the question's cosine with the corpus centroid. Raw cosine says as much about the question
     (how much it sounds like the corpus at all) as about the match; the top hit's margin over the centroid says
     whether one passage is closer than the corpus is on average (a query-side baseline, as the clarity score sets
@@ -87,7 +87,6 @@ def features(
     top = cosines[0] if cosines else 0.0
     tenth = cosines[min(9, len(cosines) - 1)] if cosines else 0.0
     known_idf = question.idf * question.known
-    coverings = [np.array([t in terms for t in question.terms], dtype=bool) for terms in article_terms]
     covered = max(coverings, key=lambda c: float(known_idf[c].sum()), default=np.zeros(len(question.terms), bool))
     known_total = float(known_idf.sum())
     uncovered_known = known_idf[~covered]

@@ -63,6 +63,12 @@ class Bm25Retriever:
             return every[np.asarray(chunk_rows, dtype=np.int64)]
         return np.array([every[lookup[r]] if r in lookup else 0.0 for r in chunk_rows], dtype=np.float64)
 
+    def held_by(self, terms: list[str], chunk_rows: Sequence[int]) -> NDArray[np.bool_]:
+        """Whether any of the chunk rows holds each (tokenised) term, as BM25 indexed them."""
+        lookup = self._bm25_row
+        rows = chunk_rows if lookup is None else [lookup[r] for r in chunk_rows if r in lookup]
+        return self._index.held_by(terms, np.sort(np.asarray(rows, dtype=np.int64)))
+
 
 class DenseRetriever:
     def __init__(self, index: DenseIndex) -> None:

@@ -45,3 +45,18 @@ def test_a_question_without_alternatives_ranks_as_without_the_vocabulary(
     question = "What share of biologic-naive patients reached ASAS40 at week 14 on upadacitinib?"
     assert answerer.ranker.bm25.alternatives(question) == []
     assert answerer.search(question).hits == without_vocabulary.search(question).hits
+
+
+def test_an_articles_coverage_of_question_terms_is_read_from_the_postings(answerer: Answerer) -> None:
+    """What the answerability features call "the article holds the term" is exactly what tokenising its text says
+    (for the articles BM25 indexed: those approved at build time; others hold nothing)."""
+    index = answerer.index
+    with_question = index.manifest.bm25.header == "question_and_section"
+    terms = sorted(index.bm25.tokenize(" ".join(a.question for a in index.articles.values())))
+    terms += ["neutropenia", "zzznotaword", "herpe"]
+    for article_id, rows in index.chunks.rows_by_article().items():
+        held = {t for r in rows for t in index.bm25.tokenize(index.chunks[r].lexical_text(with_question))}
+        approved = index.articles[article_id].is_approved
+        coverage = answerer.ranker.bm25.held_by(terms, rows)
+        assert [approved and t in held for t in terms] == coverage.tolist(), article_id
+    assert not answerer.ranker.bm25.held_by(terms, []).any()
