@@ -87,6 +87,7 @@ class BuildSeconds(Figures):
     bm25: float
     faiss: float
     write_and_checksum: float
+    vocabulary: float | None = None  # runs before the clinical vocabulary did not build one
 
 
 class Build(Figures):

@@ -42,6 +42,10 @@ def _ms(value: float) -> str:
     return f"{value:.1f}"
 
 
+def _optional(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds:.1f}"  # runs made before the figure existed
+
+
 def _size_label(chunks: int) -> str:
     return f"{chunks // 1_000_000}M" if chunks >= 1_000_000 else f"{chunks // 1000}k"
 
@@ -153,6 +157,7 @@ def _size_tables(sizes: dict[int, Size]) -> list[str]:
     row("build: embedding (chunks/s, measured on 256 chunks)", lambda s: _ms(s.build.embedding.chunks_per_s))
     row("build: embedding all chunks (s, projected)", lambda s: f"{s.build.embedding.projected_s_for_all_chunks:,.0f}")
     row("build: faiss (s)", lambda s: f"{s.build.seconds.faiss:.2f}")
+    row("build: clinical vocabulary (s)", lambda s: _optional(s.build.seconds.vocabulary))
     row("build: write + checksums (s)", lambda s: _ms(s.build.seconds.write_and_checksum))
     row("dense index (chosen automatically)", lambda s: _dense(s.build.dense_index))
     row("index on disk (MB)", lambda s: f"{s.build.disk_bytes['total'] / 1e6:,.0f}")

@@ -34,6 +34,7 @@ from index.store import (
     new_generation_name,
     write_generation,
 )
+from index.vocabulary import VOCABULARY_FILE, build_vocabulary
 
 NOISE = 0.02  # per dimension; ‖noise‖ ≈ 0.39 for 384-d, so a copy sits at cosine ≈ 0.93 from its original
 
@@ -102,8 +103,9 @@ def build(source: Source, scaled: Scaled, index_dir: Path, settings: Settings) -
     """A real index generation of the scaled corpus (vectors given), timing each part."""
     figures = BuildFigures()
     started = time.perf_counter()
+    lexical_texts = [c.lexical_text(settings.bm25_header == "question_and_section") for c in scaled.chunks]
     bm25 = Bm25Index.build(
-        [c.lexical_text(settings.bm25_header == "question_and_section") for c in scaled.chunks],
+        lexical_texts,
         settings.bm25_method,
         settings.bm25_k1,
         settings.bm25_b,
@@ -111,6 +113,10 @@ def build(source: Source, scaled: Scaled, index_dir: Path, settings: Settings) -
         settings.bm25_stem,
     )
     figures.seconds["bm25"] = time.perf_counter() - started
+    started = time.perf_counter()  # the clinical vocabulary, as `followup index build` writes it
+    vocabulary = build_vocabulary(lexical_texts, bm25.tokenize) if settings.vocabulary else None
+    extra = {VOCABULARY_FILE: vocabulary.to_json()} if vocabulary is not None else {}
+    figures.seconds["vocabulary"] = time.perf_counter() - started
     params = choose_params(
         len(scaled.vectors),
         settings.dense_index,
@@ -143,7 +149,7 @@ def build(source: Source, scaled: Scaled, index_dir: Path, settings: Settings) -
         files={},
     )
     started = time.perf_counter()
-    directory = write_generation(index_dir, manifest, scaled.chunks, articles, bm25, dense)
+    directory = write_generation(index_dir, manifest, scaled.chunks, articles, bm25, dense, extra_files=extra)
     figures.seconds["write_and_checksum"] = time.perf_counter() - started
     for path in sorted(p for p in directory.rglob("*") if p.is_file()):
         part = path.relative_to(directory).parts[0]
