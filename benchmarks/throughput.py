@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         print("error: wrk not found (Debian: apt-get install wrk)", file=sys.stderr)
         return 2
     levels = [int(c) for c in args.concurrency.split(",")]
-    work = args.json.parent if args.json else Path("var/bench")
+    work = Path("var/bench")  # scratch (the wrk script holds the questions, the server's log): never beside results
     work.mkdir(parents=True, exist_ok=True)
     script = work / "ask.lua"
     port = free_port()
