@@ -6,6 +6,7 @@ requests and in-flight requests finish on the generation they started with; no l
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from dataclasses import dataclass
@@ -69,4 +70,16 @@ class ServerState:
                 "%s includes %d overridden statuses; the corpus decides for them again", index.version, len(included)
             )
         self.answerer = answerer  # the swap: one reference assignment
+        _freeze_loaded_objects()
         log.info("serving index %s (%d chunks)", index.version, len(index.chunks))
+
+
+def _freeze_loaded_objects() -> None:
+    """Keeps the loaded index's Python objects (articles, vocabularies, caches) out of the cyclic garbage collector.
+
+    Its full collections walk every live object: at 100k chunks one took ~300 ms every few seconds of traffic, the
+    p99 of a single client (benchmarks/NOTES.md). The previous generation is unfrozen first, so once no request holds
+    it any more it is collected as usual."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
