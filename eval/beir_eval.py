@@ -15,7 +15,8 @@ from eval.runner import Run, answered_share, document_run, rank_all, served_answ
 from index.embedder import Embedder
 from index.settings import Settings
 from index.store import IndexUnavailable, LoadedIndex, load_index
-from rag.answerability import FEATURES, AnswerabilityModel
+from rag.answerability import AnswerabilityModel
+from rag.answerability_training import TRAINING_KEY
 from rag.building import build_from_articles
 from rag.types import Mode
 
@@ -45,7 +46,7 @@ class EvalResult:
 
 def index_cache_key(data: BeirSet, settings: Settings) -> str:
     """Same corpus, index settings (model included) and answerability features → same cached index."""
-    key = f"{data.fingerprint()}\n{settings.index_fingerprint()}\n{FEATURES}"
+    key = f"{data.fingerprint()}\n{settings.index_fingerprint()}\n{TRAINING_KEY}"
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 

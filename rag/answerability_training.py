@@ -40,6 +40,9 @@ CLAIMS = 300
 QUESTIONS = 150
 OUT_OF_DOMAIN = 100
 FOLDS = 5  # cross-fitting over the real calibration questions
+# What a model learns from: its features and how its free labels are drawn. Evaluation caches built indexes under
+# it, so a change to either retrains instead of reusing an index whose model was trained otherwise.
+TRAINING_KEY = f"{','.join(FEATURES)}; free labels v2"
 PARAPHRASED = 1.0  # share of pseudo-questions with one word (not the rarest) said in a word the corpus lacks
 # The model's word-piece vocabulary: early ids are common words (noise a clinician adds), later ones rarer words
 # (stand-ins for a drug or disease the corpus lacks).
@@ -129,9 +132,7 @@ def _pseudo_question(
         len(words), size=min(int(rng.integers(2, 5)), len(words)), replace=False, p=weights / weights.sum()
     )
     chosen = [words[i] for i in sorted(picked)]
-    import os
-
-    if lay and len(chosen) > 1 and rng.random() < float(os.environ.get("PARA", "0")):
+    if lay and len(chosen) > 1 and rng.random() < PARAPHRASED:
         rarest = int(np.argmin([df[i] for i in sorted(picked)]))
         others = [i for i in range(len(chosen)) if i != rarest]
         chosen[int(rng.choice(others))] = str(rng.choice(lay))
