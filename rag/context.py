@@ -34,11 +34,8 @@ def context_parts(article: Article | None, history: Sequence[str], with_article_
     return [*opening, *history[-HISTORY_TURNS:]]
 
 
-def contextual_query(
-    question: str, article: Article | None, history: Sequence[str], with_article_question: bool = True
-) -> str | None:
-    """The question preceded by the last turns (and the article's question); None when there is no context."""
-    parts = context_parts(article, history, with_article_question)
+def contextual_query(question: str, parts: Sequence[str]) -> str | None:
+    """The question preceded by its context parts (`context_parts`); None when there is no context."""
     if not parts:
         return None
     return " ".join([*parts, question])

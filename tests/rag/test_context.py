@@ -28,10 +28,11 @@ def test_a_follow_up_the_article_does_not_cover_still_finds_another_article(answ
 
 def test_contextual_query_reads_history_and_optionally_the_article_question(answerer: Answerer) -> None:
     article = answerer.index.articles[SEED_ID]
-    assert contextual_query("and in AS?", None, []) is None
-    assert contextual_query("and in AS?", None, ["a", "b", "c"]) == "b c and in AS?"
-    assert contextual_query("and?", article, [], with_article_question=True) == f"{article.question} and?"
-    assert contextual_query("and?", article, [], with_article_question=False) is None
+    assert contextual_query("and in AS?", context_parts(None, [])) is None
+    assert contextual_query("and in AS?", context_parts(None, ["a", "b", "c"])) == "b c and in AS?"
+    with_question = context_parts(article, [], with_article_question=True)
+    assert contextual_query("and?", with_question) == f"{article.question} and?"
+    assert contextual_query("and?", context_parts(article, [], with_article_question=False)) is None
 
 
 def test_merge_is_weighted_by_rank_and_keeps_every_row() -> None:
@@ -60,7 +61,7 @@ def test_context_vectors_embed_each_part_once_and_approximate_the_contextual_tex
     vectors.combined(question, plain, parts)
     assert sorted(calls) == sorted(parts)  # each part embedded once; the question's vector is given
     assert abs(float(np.linalg.norm(combined)) - 1) < 1e-5
-    whole = answerer.encode_queries([contextual_query(question, article, ["is it approved for axSpA?"]) or ""])[0]
+    whole = answerer.encode_queries([contextual_query(question, parts) or ""])[0]
     assert float(whole @ combined) > float(whole @ plain)  # closer to the embedded contextual text
     vectors.of("a third text")  # over the size: the oldest part is dropped and embedded again when asked
     vectors.combined(question, plain, parts[:1])
