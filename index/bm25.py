@@ -11,18 +11,23 @@ import bm25s
 import numpy as np
 from numpy.typing import NDArray
 
+from index.answer_types import asked_types, held_types
 from index.tokenize import DEFAULT_STOPWORDS, StopwordSet, Tokenizer
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 class Bm25Index:
-    """Scores chunk rows; `method="robertson"` ranks exactly as `rank_bm25.BM25Okapi(epsilon=0)`."""
+    """Scores chunk rows; `method="robertson"` ranks exactly as `rank_bm25.BM25Okapi(epsilon=0)`.
 
-    def __init__(self, model: bm25s.BM25, size: int, tokenizer: Tokenizer) -> None:
+    With `answer_types`, passages are indexed with the kinds of answer they hold and queries ask for the kinds
+    their words name (index/answer_types.py)."""
+
+    def __init__(self, model: bm25s.BM25, size: int, tokenizer: Tokenizer, answer_types: bool = False) -> None:
         self._model = model
         self.size = size
         self.tokenize = tokenizer
+        self.answer_types = answer_types
         self._vocab: dict[str, int] = model.vocab_dict
         self._sorted_vocab: list[str] | None = None  # built on first use (abbreviations)
 
@@ -35,26 +40,35 @@ class Bm25Index:
         b: float = 0.75,
         stopwords: StopwordSet = DEFAULT_STOPWORDS,
         stem: bool = True,
+        answer_types: bool = False,
     ) -> Bm25Index:
         tokenizer = Tokenizer(stopwords, stem)
         model = bm25s.BM25(method=method, k1=k1, b=b)
-        model.index([tokenizer(text) for text in texts], show_progress=False)
-        return cls(model, len(texts), tokenizer)
+        model.index([tokenizer(t) + (held_types(t) if answer_types else []) for t in texts], show_progress=False)
+        return cls(model, len(texts), tokenizer, answer_types)
 
     def save(self, directory: Path) -> None:
         self._model.save(str(directory), show_progress=False)
 
     @classmethod
-    def load(cls, directory: Path, size: int, stopwords: StopwordSet, stem: bool, mmap: bool = True) -> Bm25Index:
+    def load(
+        cls,
+        directory: Path,
+        size: int,
+        stopwords: StopwordSet,
+        stem: bool,
+        mmap: bool = True,
+        answer_types: bool = False,
+    ) -> Bm25Index:
         model = bm25s.BM25.load(str(directory), mmap=mmap, show_progress=False)
-        return cls(model, size, Tokenizer(stopwords, stem))
+        return cls(model, size, Tokenizer(stopwords, stem), answer_types)
 
     def search(self, query: str, k: int, also: Sequence[str] = (), weight: float = 0.0) -> list[tuple[int, float]]:
         """(row, score) best first; terms the corpus never uses are dropped, and zero scores are no match.
 
         `also`: other words for what the query says (index/vocabulary.py); their terms that the query lacks score at
         `weight` times their own BM25 score, as a boosted synonym clause would."""
-        tokens = self._known(query)
+        tokens = self._query_terms(query)
         extra = self._extra_terms(tokens, also) if weight > 0 else []
         if not (tokens or extra) or self.size == 0:
             return []
@@ -66,12 +80,16 @@ class Bm25Index:
 
     def scores(self, query: str, also: Sequence[str] = (), weight: float = 0.0) -> np.ndarray:
         """Scores for every row (ranking within a few rows, e.g. one article's); `also` as in `search`."""
-        tokens = self._known(query)
+        tokens = self._query_terms(query)
         extra = self._extra_terms(tokens, also) if weight > 0 else []
         return self._scores_of(tokens) + weight * self._scores_of(extra) if extra else self._scores_of(tokens)
 
     def _known(self, text: str) -> list[str]:
         return [t for t in self.tokenize(text) if t in self._vocab]
+
+    def _query_terms(self, query: str) -> list[str]:
+        typed = [t for t in asked_types(query) if t in self._vocab] if self.answer_types else []
+        return self._known(query) + typed
 
     def _extra_terms(self, tokens: list[str], also: Sequence[str]) -> list[str]:
         """The known terms of the alternatives, each once, less those the query has."""

@@ -159,6 +159,7 @@ def build_from_articles(
         settings.bm25_b,
         settings.bm25_stopwords,
         settings.bm25_stem,
+        settings.bm25_answer_types,
     )
     dense = DenseIndex.build(
         vectors,

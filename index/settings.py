@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from index.answer_types import VERSION as ANSWER_TYPES_VERSION
 from index.tokenize import DEFAULT_STOPWORDS, STOPWORDS, StopwordSet
 from index.vocabulary import VOCABULARY_VERSION
 
@@ -47,6 +48,11 @@ class Settings(BaseSettings):
         "which, should, I, does, …) or english_and_question_words (also what, how, when, …).",
     )
     bm25_stem: bool = Field(default=True, description="Snowball-stem BM25 terms (English).")
+    bm25_answer_types: bool = Field(
+        default=True,
+        description="Index passages with the kinds of answer they hold (a dose, a proportion, a duration) and match "
+        "the kind a question asks for (index/answer_types.py; eval/RESULTS.md, 'Answer types').",
+    )
     embed_batch_size: int = Field(default=64, ge=1)
     ray_address: str | None = Field(
         default=None,
@@ -267,6 +273,8 @@ class Settings(BaseSettings):
         values["answerability_target"] = self.answerability_target
         if self.vocabulary:  # only when on, so indexes built without it keep their cache key (it was added later)
             values["vocabulary"] = VOCABULARY_VERSION
+        if self.bm25_answer_types:  # likewise
+            values["bm25_answer_types"] = ANSWER_TYPES_VERSION
         calibration = self.answerability_calibration
         values["answerability_calibration"] = (
             hashlib.sha256(calibration.read_bytes()).hexdigest() if calibration and calibration.is_file() else None

@@ -69,6 +69,7 @@ class Bm25Params(BaseModel):
     header: str
     stopwords: StopwordSet
     stem: bool = True
+    answer_types: bool = False  # absent from manifests written before it existed
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Bm25Params:
@@ -80,6 +81,7 @@ class Bm25Params(BaseModel):
             header=settings.bm25_header,
             stopwords=settings.bm25_stopwords,
             stem=settings.bm25_stem,
+            answer_types=settings.bm25_answer_types,
         )
 
 
@@ -312,7 +314,13 @@ def load_generation(directory: Path) -> LoadedIndex:
     rows_file = directory / BM25_ROWS
     bm25_rows: list[int] | None = json.loads(rows_file.read_text("utf-8")) if rows_file.is_file() else None
     lexical = len(chunks) if bm25_rows is None else len(bm25_rows)
-    bm25 = Bm25Index.load(directory / BM25_DIR, lexical, manifest.bm25.stopwords, manifest.bm25.stem)
+    bm25 = Bm25Index.load(
+        directory / BM25_DIR,
+        lexical,
+        manifest.bm25.stopwords,
+        manifest.bm25.stem,
+        answer_types=manifest.bm25.answer_types,
+    )
     dense = DenseIndex.load(directory / DENSE, manifest.dense)
     if dense.size != len(chunks):
         raise IndexUnavailable(f"{directory}: {dense.size} vectors for {len(chunks)} chunks: rebuild the index")

@@ -1,0 +1,65 @@
+"""Answer types for BM25: what kind of answer a question wants, matched to passages that hold one.
+
+A clinician asks "what's the dose?", "how common is shingles on it?", "how long until it works?"; the claim that
+answers says "15 mg once daily", "occurred in 1% of patients", "within 2 to 4 weeks", without the question's words.
+Predictive annotation (Prager, Brown, Coden & Radev, SIGIR 2000) indexes each passage with the types of answer it
+holds and adds the type a question asks for to its query, so the type is matched like any other term and weighed by
+its IDF (a type most passages hold counts for little).
+
+The two sides are read differently on purpose: a passage holds a type when it states a quantity of that kind (a
+dose, a proportion, a duration), since its header (the article's question) would otherwise tag all of an article's
+claims; a question asks for one by its words ("dose", "how common", "how long"), since the numbers a question
+carries are the patient's ("a 14-year-old", "109 kg"), not the answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+VERSION = 1  # part of an index's cache key: bump when what a pattern matches changes
+
+_NUMBER = r"\d+(?:[.,]\d+)?"
+_SPELLED = r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|few)"
+
+# Passages: quantities of each kind.
+_HOLDS = {
+    "@dose": re.compile(
+        rf"\b{_NUMBER}\s?(?:-\s?{_NUMBER}\s?)?(?:mg|mcg|µg|micrograms?|milligrams?|grams?|g|iu|units?|ml|mmol)"
+        r"(?:/(?:kg|m2|day|d|dose))?\b",
+        re.IGNORECASE,
+    ),
+    "@proportion": re.compile(
+        rf"{_NUMBER}\s?%|\b{_NUMBER}\s?percent\b|\b(?:{_NUMBER}|one)\s(?:in|out of)\s(?:every\s)?{_NUMBER}\b",
+        re.IGNORECASE,
+    ),
+    "@duration": re.compile(
+        # "once a day", "twice a week", "three times a day" are how often, not how long.
+        rf"(?<!once )(?<!twice )(?<!times )\b(?:{_NUMBER}|{_SPELLED})(?:\s?(?:-|to|or)\s?{_NUMBER})?[\s-]"
+        r"(?:hours?|days?|weeks?|months?|years?)\b",
+        re.IGNORECASE,
+    ),
+}
+
+# Questions: the words that ask for each kind.
+_ASKS = {
+    "@dose": re.compile(r"\b(?:dose|doses|dosing|dosage|dosed|how much)\b", re.IGNORECASE),
+    "@proportion": re.compile(
+        r"\b(?:how (?:common|often|many|frequent|frequently|likely|rare)|what (?:proportion|percentage|share)"
+        r"|proportion|percentage|incidence|prevalence|frequency|risk of|chance of|odds of)\b",
+        re.IGNORECASE,
+    ),
+    "@duration": re.compile(
+        r"\b(?:how (?:long|soon|quickly|fast)|duration|time to|timeline|until|how many (?:days|weeks|months|years))\b",
+        re.IGNORECASE,
+    ),
+}
+
+
+def held_types(passage: str) -> list[str]:
+    """The answer types a passage states a quantity of."""
+    return [kind for kind, pattern in _HOLDS.items() if pattern.search(passage)]
+
+
+def asked_types(question: str) -> list[str]:
+    """The answer types a question asks for."""
+    return [kind for kind, pattern in _ASKS.items() if pattern.search(question)]

@@ -1,0 +1,69 @@
+"""Answer types: passages tagged by the quantities they state, questions by the kind of answer their words ask for,
+matched by BM25 (index/answer_types.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.answer_types import asked_types, held_types
+from index.bm25 import Bm25Index
+
+DOCS = [
+    "Upadacitinib is given as 15 mg once daily for ankylosing spondylitis.",
+    "Herpes zoster occurred in 1% of patients on upadacitinib.",
+    "Back pain often eases within 2 to 4 weeks of starting upadacitinib.",
+    "Upadacitinib should not be combined with other JAK inhibitors.",
+]
+
+
+@pytest.mark.parametrize(
+    ("passage", "types"),
+    [
+        ("15 mg once daily", ["@dose"]),
+        ("0.5 mg/kg twice a day", ["@dose"]),
+        ("occurred in 1% of patients", ["@proportion"]),
+        ("affects about 1 in 10,000 people", ["@proportion"]),
+        ("within 2 to 4 weeks", ["@duration"]),
+        ("over the first three months", ["@duration"]),
+        ("a 4-week course of 200 mg", ["@dose", "@duration"]),
+        ("IL-17 inhibitors and COVID-19 vaccines", []),
+    ],
+)
+def test_a_passage_holds_the_kinds_of_quantity_it_states(passage: str, types: list[str]) -> None:
+    assert held_types(passage) == types
+
+
+@pytest.mark.parametrize(
+    ("question", "types"),
+    [
+        ("what's the dose?", ["@dose"]),
+        ("How common is shingles on it?", ["@proportion"]),
+        ("what proportion respond?", ["@proportion"]),
+        ("how long until it works?", ["@duration"]),
+        ("Upadacitinib dose for a 14-year-old weighing 50 kg?", ["@dose"]),
+        ("is it safe with methotrexate?", []),
+        ("started 2 weeks ago, 15 mg - any interactions?", []),  # the patient's numbers are not what is asked
+    ],
+)
+def test_a_question_asks_for_the_kinds_its_words_name(question: str, types: list[str]) -> None:
+    assert asked_types(question) == types
+
+
+def test_bm25_matches_the_kind_of_answer_asked_for() -> None:
+    plain, typed = Bm25Index.build(DOCS), Bm25Index.build(DOCS, answer_types=True)
+    assert plain.search("what's the dose?", 10) == []  # no passage says "dose"
+    assert [row for row, _ in typed.search("what's the dose?", 10)] == [0]
+    assert typed.search("how common is it with upadacitinib?", 10)[0][0] == 1
+    assert typed.search("how long until upadacitinib helps?", 10)[0][0] == 2
+    # A question that asks for no type matches the same passages as without them.
+    rows = [[row for row, _ in index.search("JAK inhibitors combined", 10)] for index in (plain, typed)]
+    assert rows[0] == rows[1] == [3]
+
+
+def test_answer_types_survive_save_and_load(tmp_path: Path) -> None:
+    typed = Bm25Index.build(DOCS, answer_types=True)
+    typed.save(tmp_path)
+    loaded = Bm25Index.load(tmp_path, len(DOCS), "english_and_scaffolding", True, answer_types=True)
+    assert loaded.search("what's the dose?", 10) == typed.search("what's the dose?", 10)
