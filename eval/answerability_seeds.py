@@ -1,0 +1,82 @@
+"""How much the answerability threshold moves from one build to the next: the model is trained at `index build`
+time on randomly drawn free labels, so re-draw them (seeds) and score the gold questions each time.
+
+    python -m eval.answerability_seeds --gold eval/gold/sample.jsonl --seeds 5                # free labels only
+    python -m eval.answerability_seeds --gold eval/gold/sample.jsonl --seeds 5 --calibration  # + gold tune file
+
+Prints, per seed and as mean ± standard deviation, the share of answerable gold questions answered and of
+off-topic and near-miss ones declined, per split. With `--calibration` the tune questions train the model, so
+only the report split is held out. `--paraphrased SHARE` sets the share of pseudo-questions that say one word in
+a word the corpus lacks (rag/answerability_training.py), to compare with the default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+import rag.answerability_training as training
+from eval.datasets import GoldQuestion, load_gold
+from eval.gold_eval import cached_corpus_index
+from eval.runner import served_answerer
+from index.embedder import Embedder
+from index.settings import Settings
+from rag.answerability import AnswerabilityModel
+
+
+def shares(
+    model: AnswerabilityModel, questions: list[GoldQuestion], features: dict[str, NDArray[np.float64] | None]
+) -> dict[str, float]:
+    def answered(q: GoldQuestion) -> bool:
+        values = features[q.id]
+        return values is not None and model.probability(values) >= model.threshold
+
+    figures: dict[str, float] = {}
+    for split in sorted({q.split.value for q in questions}):
+        part = [q for q in questions if q.split.value == split]
+        answerable = [answered(q) for q in part if q.answerable]
+        figures[f"{split} answered"] = 100 * float(np.mean(answerable)) if answerable else float("nan")
+        for scope in ("off_topic", "near_miss"):
+            out = [answered(q) for q in part if q.scope is not None and q.scope.value == scope]
+            figures[f"{split} {scope} declined"] = 100 * (1 - float(np.mean(out))) if out else float("nan")
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--gold", type=Path, required=True)
+    parser.add_argument("--corpus", type=Path, default=Path("corpus"))
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--calibration", action="store_true", help="the gold file's tune questions train and calibrate")
+    parser.add_argument("--paraphrased", type=float, help="share of paraphrased pseudo-questions (default: the code's)")
+    parser.add_argument("--cache-dir", type=Path, default=Path("var/cache"))
+    args = parser.parse_args()
+    if args.paraphrased is not None:
+        training.PARAPHRASED = args.paraphrased
+    settings = Settings(abstention=False)  # the index is only ranked here; each seed's model is scored directly
+    embedder = Embedder(settings.resolved_model_path(), settings.embed_batch_size)
+    answerer = served_answerer(cached_corpus_index(args.corpus, settings, embedder, args.cache_dir), settings, embedder)
+    questions = load_gold(args.gold)
+    features = {
+        q.id: answerer.search(q.question, article_id=q.article_id, history=q.history).features for q in questions
+    }
+    runs = []
+    for seed in range(args.seeds):
+        model = training.train(answerer, settings.answerability_target, args.gold if args.calibration else None, seed)
+        if model is None:
+            raise SystemExit("error: too few examples to train an answerability model on this corpus")
+        runs.append(shares(model, questions, features))
+        print(f"seed {seed}: threshold {model.threshold:.3f}", {k: round(v, 1) for k, v in runs[-1].items()})
+    print("| figure | mean | sd | min | max |\n|---|---|---|---|---|")
+    for key in runs[0]:
+        values = [r[key] for r in runs]
+        sd = statistics.pstdev(values)
+        print(f"| {key} | {statistics.mean(values):.1f}% | {sd:.1f} | {min(values):.1f}% | {max(values):.1f}% |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""The seed study's shares: answered among answerable questions, declined among out-of-scope ones, per split."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from eval.answerability_seeds import shares
+from eval.datasets import GoldQuestion, GoldSplit, Scope
+from rag.answerability import FEATURES, AnswerabilityModel
+
+
+def _model() -> AnswerabilityModel:
+    """Probability rises with the first feature alone; threshold 0.5 answers a positive first feature."""
+    n = len(FEATURES)
+    coef = [10.0] + [0.0] * (n - 1)
+    return AnswerabilityModel(
+        features=list(FEATURES),
+        mean=[0.0] * n,
+        scale=[1.0] * n,
+        coef=coef,
+        intercept=0.0,
+        threshold=0.5,
+        target_answered=0.95,
+        calibration_questions=0,
+        training={},
+    )
+
+
+def _features(first: float) -> np.ndarray:
+    return np.array([first] + [0.0] * (len(FEATURES) - 1))
+
+
+def test_shares_count_answered_and_declined_per_split() -> None:
+    questions = [
+        GoldQuestion(id="a1", question="q", split=GoldSplit.REPORT),
+        GoldQuestion(id="a2", question="q", split=GoldSplit.REPORT),
+        GoldQuestion(id="o1", question="q", answerable=False, scope=Scope.OFF_TOPIC, split=GoldSplit.REPORT),
+        GoldQuestion(id="n1", question="q", answerable=False, scope=Scope.NEAR_MISS, split=GoldSplit.REPORT),
+        GoldQuestion(id="t1", question="q", split=GoldSplit.TUNE),
+    ]
+    features = {"a1": _features(1.0), "a2": _features(-1.0), "o1": _features(-1.0), "n1": _features(1.0), "t1": None}
+    figures = shares(_model(), questions, features)
+    assert figures["report answered"] == pytest.approx(50.0)
+    assert figures["report off_topic declined"] == pytest.approx(100.0)
+    assert figures["report near_miss declined"] == pytest.approx(0.0)
+    assert figures["tune answered"] == pytest.approx(0.0)  # no features (no words): never answered
