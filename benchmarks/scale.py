@@ -112,6 +112,7 @@ def build(source: Source, scaled: Scaled, index_dir: Path, settings: Settings) -
         settings.bm25_stopwords,
         settings.bm25_stem,
         settings.bm25_answer_types,
+        claims=[c.text for c in scaled.chunks],
     )
     figures.seconds["bm25"] = time.perf_counter() - started
     started = time.perf_counter()  # the clinical vocabulary, as `followup index build` writes it

@@ -6,9 +6,9 @@ Predictive annotation (Prager, Brown, Coden & Radev, SIGIR 2000) indexes each pa
 holds and adds the type a question asks for to its query, so the type is matched like any other term and weighed by
 its IDF (a type most passages hold counts for little).
 
-The two sides are read differently on purpose: a passage holds a type when it states a quantity of that kind (a
-dose, a proportion, a duration), since its header (the article's question) would otherwise tag all of an article's
-claims; a question asks for one by its words ("dose", "how common", "how long"), since the numbers a question
+The two sides are read differently on purpose: a passage holds a type when its claim (not its header, the article's
+question, which would tag all of an article's claims) states a quantity of that kind (a dose, a proportion, a
+duration); a question asks for one by its words ("dose", "how common", "how long"), since the numbers a question
 carries are the patient's ("a 14-year-old", "109 kg"), not the answer.
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-VERSION = 1  # part of an index's cache key: bump when what a pattern matches changes
+VERSION = 4  # part of an index's cache key: bump when what a pattern matches changes
 
 _NUMBER = r"\d+(?:[.,]\d+)?"
 _SPELLED = r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|few)"
@@ -35,7 +35,7 @@ _HOLDS = {
     "@duration": re.compile(
         # "once a day", "twice a week", "three times a day" are how often, not how long.
         rf"(?<!once )(?<!twice )(?<!times )\b(?:{_NUMBER}|{_SPELLED})(?:\s?(?:-|to|or)\s?{_NUMBER})?[\s-]"
-        r"(?:hours?|days?|weeks?|months?|years?)\b",
+        r"(?:hours?|days?|weeks?|months?|years?)\b(?![\s-]old)",  # "a 14-year-old" is an age
         re.IGNORECASE,
     ),
 }
@@ -61,5 +61,10 @@ def held_types(passage: str) -> list[str]:
 
 
 def asked_types(question: str) -> list[str]:
-    """The answer types a question asks for."""
-    return [kind for kind, pattern in _ASKS.items() if pattern.search(question)]
+    """The answer types a question asks for. A time the question names asks for one too ("does it hold up after a
+    year?", "still improving after 3 months?"): a follow-up that names a time asks about timing."""
+    return [
+        kind
+        for kind, pattern in _ASKS.items()
+        if pattern.search(question) or (kind == "@duration" and _HOLDS[kind].search(question))
+    ]

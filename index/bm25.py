@@ -41,10 +41,14 @@ class Bm25Index:
         stopwords: StopwordSet = DEFAULT_STOPWORDS,
         stem: bool = True,
         answer_types: bool = False,
+        claims: Sequence[str] | None = None,
     ) -> Bm25Index:
+        """`claims`: each row's own text, without the header `texts` may carry; answer types are read from it, so a
+        quantity in an article's question does not type all of its claims (None: from `texts`)."""
         tokenizer = Tokenizer(stopwords, stem)
         model = bm25s.BM25(method=method, k1=k1, b=b)
-        model.index([tokenizer(t) + (held_types(t) if answer_types else []) for t in texts], show_progress=False)
+        typed = [held_types(t) for t in (texts if claims is None else claims)] if answer_types else [[]] * len(texts)
+        model.index([tokenizer(t) + types for t, types in zip(texts, typed, strict=True)], show_progress=False)
         return cls(model, len(texts), tokenizer, answer_types)
 
     def save(self, directory: Path) -> None:

@@ -160,6 +160,7 @@ def build_from_articles(
         settings.bm25_stopwords,
         settings.bm25_stem,
         settings.bm25_answer_types,
+        claims=[chunks[row].text for row in lexical_rows],
     )
     dense = DenseIndex.build(
         vectors,

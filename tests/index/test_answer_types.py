@@ -29,6 +29,7 @@ DOCS = [
         ("over the first three months", ["@duration"]),
         ("a 4-week course of 200 mg", ["@dose", "@duration"]),
         ("IL-17 inhibitors and COVID-19 vaccines", []),
+        ("in a 14-year-old with a 3 month old sibling", []),  # ages
     ],
 )
 def test_a_passage_holds_the_kinds_of_quantity_it_states(passage: str, types: list[str]) -> None:
@@ -44,7 +45,8 @@ def test_a_passage_holds_the_kinds_of_quantity_it_states(passage: str, types: li
         ("how long until it works?", ["@duration"]),
         ("Upadacitinib dose for a 14-year-old weighing 50 kg?", ["@dose"]),
         ("is it safe with methotrexate?", []),
-        ("started 2 weeks ago, 15 mg - any interactions?", []),  # the patient's numbers are not what is asked
+        ("on 15 mg, weighs 109 kg - any interactions?", []),  # the patient's numbers are not what is asked
+        ("does the response hold up after a year?", ["@duration"]),  # a time named asks about timing
     ],
 )
 def test_a_question_asks_for_the_kinds_its_words_name(question: str, types: list[str]) -> None:
@@ -67,3 +69,10 @@ def test_answer_types_survive_save_and_load(tmp_path: Path) -> None:
     typed.save(tmp_path)
     loaded = Bm25Index.load(tmp_path, len(DOCS), "english_and_scaffolding", True, answer_types=True)
     assert loaded.search("what's the dose?", 10) == typed.search("what's the dose?", 10)
+
+
+def test_a_quantity_in_the_header_does_not_type_every_claim() -> None:
+    header = "Is one month of upadacitinib enough?"  # the article's question, read by BM25 before each claim
+    claims = ["Back pain often eases within 2 to 4 weeks.", "Screen for tuberculosis first.", "Avoid live vaccines."]
+    index = Bm25Index.build([f"{header} {c}" for c in claims], answer_types=True, claims=claims)
+    assert [row for row, _ in index.search("how long until it helps?", 10)] == [0]
