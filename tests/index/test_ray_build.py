@@ -138,12 +138,15 @@ def test_two_node_cluster_build_runs_on_both_nodes(
     from ray.cluster_utils import Cluster
 
     ray.shutdown()  # the module's local Ray, if another test started it: one Ray per driver
-    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 2, "include_dashboard": False})
-    cluster.add_node(num_cpus=2)
+    # Each node has room for one actor only (3 CPUs, 2 per actor, one left for Ray's own work): SPREAD is best
+    # effort, and with room for both on one node it sometimes packed them there (make test, 2026-11-29).
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 3, "include_dashboard": False})
+    cluster.add_node(num_cpus=3)
     try:
         cluster.wait_for_nodes()
         # Small blocks and batches (Ray Data bundles blocks up to a batch), so the 128 texts make 8 tasks.
-        settings = flat_settings.model_copy(update={"ray_actors": 2, "ray_block_rows": 16, "embed_batch_size": 16})
+        one_per_node = {"ray_actors": 2, "ray_cpus_per_actor": 2.0, "ray_block_rows": 16, "embed_batch_size": 16}
+        settings = flat_settings.model_copy(update=one_per_node)
         unseen = medquad.texts[:: len(medquad.texts) // 128][:128]
         cache = _cache_without(medquad.cache, tmp_path / "cache.sqlite", unseen)
         with RayEncoder(settings, embedder.model_path, cluster.address) as encoder:
