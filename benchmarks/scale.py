@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from corpus.chunking import Chunk
 from corpus.model import Article
-from index.bm25 import Bm25Index
+from index.builder import build_bm25
 from index.chunk_table import ChunkTable
 from index.dense import DenseIndex, choose_params
 from index.settings import Settings
@@ -103,17 +103,7 @@ def build(source: Source, scaled: Scaled, index_dir: Path, settings: Settings) -
     """A real index generation of the scaled corpus (vectors given), timing each part."""
     figures = BuildFigures()
     started = time.perf_counter()
-    lexical_texts = [c.lexical_text(settings.bm25_header == "question_and_section") for c in scaled.chunks]
-    bm25 = Bm25Index.build(
-        lexical_texts,
-        settings.bm25_method,
-        settings.bm25_k1,
-        settings.bm25_b,
-        settings.bm25_stopwords,
-        settings.bm25_stem,
-        settings.bm25_answer_types,
-        claims=[c.text for c in scaled.chunks],
-    )
+    bm25, lexical_texts = build_bm25(scaled.chunks, settings)  # as `followup index build` builds it
     figures.seconds["bm25"] = time.perf_counter() - started
     started = time.perf_counter()  # the clinical vocabulary, as `followup index build` writes it
     vocabulary = build_vocabulary(lexical_texts, bm25.tokenize) if settings.vocabulary else None

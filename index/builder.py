@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,6 +109,23 @@ def build_index(
     )
 
 
+def build_bm25(chunks: Sequence[Chunk], settings: Settings) -> tuple[Bm25Index, list[str]]:
+    """BM25 over the chunks as the settings say, and the texts it read (the clinical vocabulary is built from them).
+    Answer types are read from each claim without its header (index/answer_types.py)."""
+    texts = [chunk.lexical_text(settings.bm25_header == "question_and_section") for chunk in chunks]
+    bm25 = Bm25Index.build(
+        texts,
+        settings.bm25_method,
+        settings.bm25_k1,
+        settings.bm25_b,
+        settings.bm25_stopwords,
+        settings.bm25_stem,
+        settings.bm25_answer_types,
+        claims=[chunk.text for chunk in chunks],
+    )
+    return bm25, texts
+
+
 def build_from_articles(
     articles: list[Article],
     index_dir: Path,
@@ -151,17 +168,7 @@ def build_from_articles(
     crash_point("embedded")
     approved_ids = {a.id for a in approved}
     lexical_rows = [row for row, chunk in enumerate(chunks) if chunk.article_id in approved_ids]
-    lexical_texts = [chunks[row].lexical_text(settings.bm25_header == "question_and_section") for row in lexical_rows]
-    bm25 = Bm25Index.build(
-        lexical_texts,
-        settings.bm25_method,
-        settings.bm25_k1,
-        settings.bm25_b,
-        settings.bm25_stopwords,
-        settings.bm25_stem,
-        settings.bm25_answer_types,
-        claims=[chunks[row].text for row in lexical_rows],
-    )
+    bm25, lexical_texts = build_bm25([chunks[row] for row in lexical_rows], settings)
     dense = DenseIndex.build(
         vectors,
         choose_params(
