@@ -67,12 +67,16 @@ class Bm25Index:
         model = bm25s.BM25.load(str(directory), mmap=mmap, show_progress=False)
         return cls(model, size, Tokenizer(stopwords, stem), answer_types)
 
-    def search(self, query: str, k: int, also: Sequence[str] = (), weight: float = 0.0) -> list[tuple[int, float]]:
+    def search(
+        self, query: str, k: int, also: Sequence[str] = (), weight: float = 0.0, asking: str | None = None
+    ) -> list[tuple[int, float]]:
         """(row, score) best first; terms the corpus never uses are dropped, and zero scores are no match.
 
         `also`: other words for what the query says (index/vocabulary.py); their terms that the query lacks score at
-        `weight` times their own BM25 score, as a boosted synonym clause would."""
-        tokens = self._query_terms(query)
+        `weight` times their own BM25 score, as a boosted synonym clause would.
+        `asking`: the words whose answer types count, when the query carries more than the clinician asked (a
+        contextual query's article question names a time or a dose it does not ask for); None: the query's own."""
+        tokens = self._query_terms(query, asking)
         extra = self._extra_terms(tokens, also) if weight > 0 else []
         if not (tokens or extra) or self.size == 0:
             return []
@@ -91,8 +95,9 @@ class Bm25Index:
     def _known(self, text: str) -> list[str]:
         return [t for t in self.tokenize(text) if t in self._vocab]
 
-    def _query_terms(self, query: str) -> list[str]:
-        typed = [t for t in asked_types(query) if t in self._vocab] if self.answer_types else []
+    def _query_terms(self, query: str, asking: str | None = None) -> list[str]:
+        asked = asked_types(query if asking is None else asking) if self.answer_types else []
+        typed = [t for t in asked if t in self._vocab]
         return self._known(query) + typed
 
     def _extra_terms(self, tokens: list[str], also: Sequence[str]) -> list[str]:

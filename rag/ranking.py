@@ -43,11 +43,13 @@ class Ranker:
         self.bm25_weight = settings.bm25_weight
         self.adaptive = settings.fusion_adaptive
 
-    def retrieve(self, query: str, vector: NDArray[np.float32], blocked: frozenset[int]) -> Retrieved:
+    def retrieve(
+        self, query: str, vector: NDArray[np.float32], blocked: frozenset[int], asking: str | None = None
+    ) -> Retrieved:
         """Each retriever is asked for `len(blocked)` more rows than the depth, so unservable rows neither shorten
-        the list nor shift the score normalisation of the rest."""
+        the list nor shift the score normalisation of the rest. `asking`: see `Bm25Index.search`."""
         extra = len(blocked)
-        lexical = self.bm25.search(query, self.depth + extra)
+        lexical = self.bm25.search(query, self.depth + extra, asking)
         bm25 = [h for h in lexical.hits if h.row not in blocked][: self.depth]
         dense = [h for h in self.dense.search(vector, self.depth + extra) if h.row not in blocked][: self.depth]
         return Retrieved(Bm25Hits(bm25, lexical.exhaustive or len(bm25) < self.depth), dense)
@@ -67,8 +69,15 @@ class Ranker:
             adaptive=self.adaptive,
         )
 
-    def rank(self, query: str, vector: NDArray[np.float32], mode: Mode, blocked: frozenset[int]) -> list[FusedHit]:
-        return self.fuse(self.retrieve(query, vector, blocked), mode)
+    def rank(
+        self,
+        query: str,
+        vector: NDArray[np.float32],
+        mode: Mode,
+        blocked: frozenset[int],
+        asking: str | None = None,
+    ) -> list[FusedHit]:
+        return self.fuse(self.retrieve(query, vector, blocked, asking), mode)
 
     def rank_within(self, query: str, vector: NDArray[np.float32], rows: Sequence[int], mode: Mode) -> list[FusedHit]:
         """A ranking of only `rows` (one article's chunks), every row scored exactly by both retrievers."""

@@ -48,9 +48,10 @@ class Bm25Retriever:
             return []
         return self._vocabulary.alternatives(query, self._index.tokenize)
 
-    def search(self, query: str, k: int) -> Bm25Hits:
+    def search(self, query: str, k: int, asking: str | None = None) -> Bm25Hits:
+        """`asking`: the clinician's own words when `query` carries context (see `Bm25Index.search`)."""
         rows = self._rows
-        hits = self._index.search(query, k, self.alternatives(query), self._weight)
+        hits = self._index.search(query, k, self.alternatives(query), self._weight, asking)
         return Bm25Hits([Hit(row if rows is None else rows[row], score) for row, score in hits], len(hits) < k)
 
     def scores_of(self, query: str, chunk_rows: Sequence[int]) -> NDArray[np.float64]:

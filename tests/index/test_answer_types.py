@@ -76,3 +76,13 @@ def test_a_quantity_in_the_header_does_not_type_every_claim() -> None:
     claims = ["Back pain often eases within 2 to 4 weeks.", "Screen for tuberculosis first.", "Avoid live vaccines."]
     index = Bm25Index.build([f"{header} {c}" for c in claims], answer_types=True, claims=claims)
     assert [row for row, _ in index.search("how long until it helps?", 10)] == [0]
+
+
+def test_only_the_clinicians_words_ask_for_a_type() -> None:
+    """A contextual query carries the article's question, which may name a time it does not ask about."""
+    index = Bm25Index.build(DOCS, answer_types=True)
+    contextual = "How long does upadacitinib take to work? what's the dose?"
+    typed_by_all = index.search(contextual, 10)
+    typed_by_question = index.search(contextual, 10, asking="what's the dose?")
+    assert typed_by_question[0][0] == 0
+    assert dict(typed_by_question).get(2, 0.0) < dict(typed_by_all)[2]  # the duration claim gains no "@duration"
