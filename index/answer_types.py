@@ -10,13 +10,18 @@ The two sides are read differently on purpose: a passage holds a type when its c
 question, which would tag all of an article's claims) states a quantity of that kind (a dose, a proportion, a
 duration); a question asks for one by its words ("dose", "how common", "how long"), since the numbers a question
 carries are the patient's ("a 14-year-old", "109 kg"), not the answer.
+
+One type is not a quantity: `@definition`, the commonest question type in question answering ("What is X?",
+TREC's definition questions). A passage holds it when its first sentence defines something ("X is a rare disorder
+of…", "X refers to…"); a question asks for it as "what is X?", "define X" or "what does X mean?", but not "what is
+the dose?".
 """
 
 from __future__ import annotations
 
 import re
 
-VERSION = 4  # part of an index's cache key: bump when what a pattern matches changes
+VERSION = 5  # part of an index's cache key: bump when what a pattern matches changes
 
 _NUMBER = r"\d+(?:[.,]\d+)?"
 _SPELLED = r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|few)"
@@ -38,7 +43,16 @@ _HOLDS = {
         r"(?:hours?|days?|weeks?|months?|years?)\b(?![\s-]old)",  # "a 14-year-old" is an age
         re.IGNORECASE,
     ),
+    # A definition opens its passage: "Glaucoma is a group of eye diseases…", "X refers to…"; read from the first
+    # sentence only ("There is no cure" and "This condition is inherited…" are not definitions).
+    "@definition": re.compile(
+        r"^(?!there\b)[^.?!:;]{0,100}?\b(?:is|are)\s(?:also\s|usually\s|generally\s)?(?:a|an|one of|any|group|type"
+        r"|kind|form|class|term|name)\b|^[^.?!:;]{0,100}?\b(?:refers to|is defined as|is the name)\b",
+        re.IGNORECASE,
+    ),
 }
+_FIRST_SENTENCE_ONLY = frozenset({"@definition"})
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 
 # Questions: the words that ask for each kind.
 _ASKS = {
@@ -52,12 +66,25 @@ _ASKS = {
         r"\b(?:how (?:long|soon|quickly|fast)|duration|time to|timeline|until|how many (?:days|weeks|months|years))\b",
         re.IGNORECASE,
     ),
+    # "What is X?", "what are X?", "define X", "what does X mean?": but not "what is the dose?", "what is it for?"
+    "@definition": re.compile(
+        r"^\W*(?:what(?:'s|\s+is|\s+are)(?:\s+\(are\))?\s+(?![\w-]+'s\b)(?!(?:the|a|an|it|its|this|that|these|those|there|known"
+        r"|being|done|new|my|his|her|their|your|our|causing|wrong|happening|going|up|used|needed|recommended|next"
+        r"|best|better|safe|safer|likely|needed|available)\b)|(?:define|definition of|meaning of)\s)"
+        r"|\bwhat\s+does\s+.{1,60}\s+mean\b",
+        re.IGNORECASE,
+    ),
 }
 
 
 def held_types(passage: str) -> list[str]:
-    """The answer types a passage states a quantity of."""
-    return [kind for kind, pattern in _HOLDS.items() if pattern.search(passage)]
+    """The answer types a passage holds: the kinds of quantity it states, and whether it opens with a definition."""
+    first_sentence = _SENTENCE_END.split(passage.strip(), maxsplit=1)[0]
+    return [
+        kind
+        for kind, pattern in _HOLDS.items()
+        if pattern.search(first_sentence if kind in _FIRST_SENTENCE_ONLY else passage)
+    ]
 
 
 def asked_types(question: str) -> list[str]:

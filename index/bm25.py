@@ -68,15 +68,22 @@ class Bm25Index:
         return cls(model, size, Tokenizer(stopwords, stem), answer_types)
 
     def search(
-        self, query: str, k: int, also: Sequence[str] = (), weight: float = 0.0, asking: str | None = None
+        self,
+        query: str,
+        k: int,
+        also: Sequence[str] = (),
+        weight: float = 0.0,
+        asking: str | None = None,
+        type_weight: int = 1,
     ) -> list[tuple[int, float]]:
         """(row, score) best first; terms the corpus never uses are dropped, and zero scores are no match.
 
         `also`: other words for what the query says (index/vocabulary.py); their terms that the query lacks score at
         `weight` times their own BM25 score, as a boosted synonym clause would.
         `asking`: the words whose answer types count, when the query carries more than the clinician asked (a
-        contextual query's article question names a time or a dose it does not ask for); None: the query's own."""
-        tokens = self._query_terms(query, asking)
+        contextual query's article question names a time or a dose it does not ask for); None: the query's own.
+        `type_weight`: how many times each answer type asked for counts."""
+        tokens = self._query_terms(query, asking, type_weight)
         extra = self._extra_terms(tokens, also) if weight > 0 else []
         if not (tokens or extra) or self.size == 0:
             return []
@@ -86,19 +93,18 @@ class Bm25Index:
         rows, scores = self._model.retrieve([tokens], k=min(k, self.size), show_progress=False, n_threads=0)
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if s > 0]
 
-    def scores(self, query: str, also: Sequence[str] = (), weight: float = 0.0) -> np.ndarray:
-        """Scores for every row (ranking within a few rows, e.g. one article's); `also` as in `search`."""
-        tokens = self._query_terms(query)
+    def scores(self, query: str, also: Sequence[str] = (), weight: float = 0.0, type_weight: int = 1) -> np.ndarray:
+        """Scores for every row (ranking within a few rows, e.g. one article's); the rest as in `search`."""
+        tokens = self._query_terms(query, type_weight=type_weight)
         extra = self._extra_terms(tokens, also) if weight > 0 else []
         return self._scores_of(tokens) + weight * self._scores_of(extra) if extra else self._scores_of(tokens)
 
     def _known(self, text: str) -> list[str]:
         return [t for t in self.tokenize(text) if t in self._vocab]
 
-    def _query_terms(self, query: str, asking: str | None = None) -> list[str]:
+    def _query_terms(self, query: str, asking: str | None = None, type_weight: int = 1) -> list[str]:
         asked = asked_types(query if asking is None else asking) if self.answer_types else []
-        typed = [t for t in asked if t in self._vocab]
-        return self._known(query) + typed
+        return self._known(query) + [t for t in asked if t in self._vocab] * type_weight
 
     def _extra_terms(self, tokens: list[str], also: Sequence[str]) -> list[str]:
         """The known terms of the alternatives, each once, less those the query has."""

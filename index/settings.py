@@ -53,6 +53,12 @@ class Settings(BaseSettings):
         description="Index passages with the kinds of answer they hold (a dose, a proportion, a duration) and match "
         "the kind a question asks for (index/answer_types.py; eval/RESULTS.md, 'Answer types').",
     )
+    bm25_answer_type_weight: int = Field(
+        default=1,
+        ge=1,
+        description="How many times each answer type a question asks for counts in its BM25 query (a type is one "
+        "term against the several that name the question's subject; eval/RESULTS.md, 'Answer types').",
+    )
     embed_batch_size: int = Field(default=64, ge=1)
     ray_address: str | None = Field(
         default=None,

@@ -35,7 +35,9 @@ class Ranker:
         vocabulary = index.vocabulary if settings.vocabulary else None
         if settings.vocabulary and vocabulary is None:
             log.warning("generation %s has no clinical vocabulary: rebuild the index to use it", index.version)
-        self.bm25 = Bm25Retriever(index.bm25, index.bm25_rows, vocabulary, settings.vocabulary_weight)
+        self.bm25 = Bm25Retriever(
+            index.bm25, index.bm25_rows, vocabulary, settings.vocabulary_weight, settings.bm25_answer_type_weight
+        )
         self.dense = DenseRetriever(index.dense)
         self.depth = settings.candidates
         self.fusion = Fusion(settings.fusion)

@@ -34,11 +34,13 @@ class Bm25Retriever:
         rows: Sequence[int] | None = None,
         vocabulary: Vocabulary | None = None,
         vocabulary_weight: float = 0.0,
+        answer_type_weight: int = 1,
     ) -> None:
         self._index = index
         self._rows = rows
         self._vocabulary = vocabulary
         self._weight = vocabulary_weight if vocabulary is not None else 0.0
+        self._type_weight = answer_type_weight
         self._bm25_row: dict[int, int] | None = (
             None if rows is None else {chunk_row: bm25_row for bm25_row, chunk_row in enumerate(rows)}
         )
@@ -51,12 +53,12 @@ class Bm25Retriever:
     def search(self, query: str, k: int, asking: str | None = None) -> Bm25Hits:
         """`asking`: the clinician's own words when `query` carries context (see `Bm25Index.search`)."""
         rows = self._rows
-        hits = self._index.search(query, k, self.alternatives(query), self._weight, asking)
+        hits = self._index.search(query, k, self.alternatives(query), self._weight, asking, self._type_weight)
         return Bm25Hits([Hit(row if rows is None else rows[row], score) for row, score in hits], len(hits) < k)
 
     def scores_of(self, query: str, chunk_rows: Sequence[int]) -> NDArray[np.float64]:
         """BM25 scores of the given chunk rows (0 for rows BM25 does not cover): ranking within one article."""
-        every = self._index.scores(query, self.alternatives(query), self._weight)
+        every = self._index.scores(query, self.alternatives(query), self._weight, self._type_weight)
         if not len(every):
             return np.zeros(len(chunk_rows))
         lookup = self._bm25_row

@@ -30,6 +30,10 @@ DOCS = [
         ("a 4-week course of 200 mg", ["@dose", "@duration"]),
         ("IL-17 inhibitors and COVID-19 vaccines", []),
         ("in a 14-year-old with a 3 month old sibling", []),  # ages
+        ("Glaucoma is a group of eye diseases. It is common.", ["@definition"]),
+        ("Folliculitis refers to an infection of hair follicles.", ["@definition"]),
+        ("There is no cure. Treatment is a matter of support.", []),  # only an opening definition counts
+        ("This condition is inherited in an autosomal recessive pattern.", []),
     ],
 )
 def test_a_passage_holds_the_kinds_of_quantity_it_states(passage: str, types: list[str]) -> None:
@@ -47,6 +51,10 @@ def test_a_passage_holds_the_kinds_of_quantity_it_states(passage: str, types: li
         ("is it safe with methotrexate?", []),
         ("on 15 mg, weighs 109 kg - any interactions?", []),  # the patient's numbers are not what is asked
         ("does the response hold up after a year?", ["@duration"]),  # a time named asks about timing
+        ("What is (are) Glaucoma ?", ["@definition"]),
+        ("what does ASAS40 mean?", ["@definition"]),
+        ("What is the outlook for glaucoma?", []),
+        ("what is upa's half life?", []),
     ],
 )
 def test_a_question_asks_for_the_kinds_its_words_name(question: str, types: list[str]) -> None:
@@ -86,3 +94,23 @@ def test_only_the_clinicians_words_ask_for_a_type() -> None:
     typed_by_question = index.search(contextual, 10, asking="what's the dose?")
     assert typed_by_question[0][0] == 0
     assert dict(typed_by_question).get(2, 0.0) < dict(typed_by_all)[2]  # the duration claim gains no "@duration"
+
+
+def test_a_weighted_type_outweighs_the_subjects_words() -> None:
+    """A question names its subject in several words and the kind of answer in one: weighed once, the type loses
+    to a passage that repeats the subject; counted more, the passage of the asked kind wins."""
+    docs = [
+        "Glaucoma damages the optic nerve; glaucoma screening finds glaucoma early.",
+        "Glaucoma is a group of eye diseases that damage the optic nerve.",
+        "A cataract is a clouding of the lens.",
+        "Myopia is a common cause of blurred distant vision.",
+        "Keratitis is an inflammation of the cornea.",
+        "Eye drops lower the pressure in the eye.",
+        "Laser treatment can open the drainage angle.",
+        "Regular eye examinations are advised after the age of forty.",
+        "Blurred vision after surgery usually settles within days.",
+        "Sunglasses protect the lens from ultraviolet light.",
+    ]
+    index = Bm25Index.build(docs, answer_types=True)
+    assert index.search("What is glaucoma?", 10)[0][0] == 0
+    assert index.search("What is glaucoma?", 10, type_weight=3)[0][0] == 1
