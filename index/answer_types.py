@@ -70,7 +70,7 @@ _ASKS = {
     "@definition": re.compile(
         r"^\W*(?:what(?:'s|\s+is|\s+are)(?:\s+\(are\))?\s+(?![\w-]+'s\b)(?!(?:the|a|an|it|its|this|that|these|those|there|known"
         r"|being|done|new|my|his|her|their|your|our|causing|wrong|happening|going|up|used|needed|recommended|next"
-        r"|best|better|safe|safer|likely|needed|available)\b)|(?:define|definition of|meaning of)\s)"
+        r"|best|better|safe|safer|likely|available)\b)|(?:define|definition of|meaning of)\s)"
         r"|\bwhat\s+does\s+.{1,60}\s+mean\b",
         re.IGNORECASE,
     ),

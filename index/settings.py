@@ -281,6 +281,8 @@ class Settings(BaseSettings):
             values["vocabulary"] = VOCABULARY_VERSION
         if self.bm25_answer_types:  # likewise
             values["bm25_answer_types"] = ANSWER_TYPES_VERSION
+        if self.bm25_answer_type_weight != 1:  # the answerability model is trained on the BM25 scores it gives
+            values["bm25_answer_type_weight"] = self.bm25_answer_type_weight
         calibration = self.answerability_calibration
         values["answerability_calibration"] = (
             hashlib.sha256(calibration.read_bytes()).hexdigest() if calibration and calibration.is_file() else None

@@ -144,8 +144,7 @@ class Answerer:
             )
             # The clinician asks for a kind of answer, the article's question does not ("Is one month sufficient…?"
             # would make every follow-up on its page ask for a duration).
-            asking = question
-            contextual_ranking = self.ranker.rank(contextual, contextual_vector, mode, blocked, asking)
+            contextual_ranking = self.ranker.rank(contextual, contextual_vector, mode, blocked, asking=question)
             hits = merge(hits, contextual_ranking, self.settings.rrf_k)
         if article is not None and self.settings.article_weight > 0:
             rows = [r for r in self.servable.rows_of(article.id) if r not in blocked]
