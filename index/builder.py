@@ -158,7 +158,7 @@ def build_from_articles(
             lambda texts: cache.encode(texts, encode, batch, desc="embed articles"),
             method=settings.bm25_method,
             k1=settings.bm25_k1,
-            b=settings.bm25_b,
+            b=settings.related_bm25_b,
             stopwords=settings.bm25_stopwords,
             stem=settings.bm25_stem,
         )
