@@ -23,7 +23,9 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:[-/][a-z0-9]+)*")
 SCAFFOLDING = frozenset(
     "which should would could can do does did i we you my our your me has have had been being am any some".split()
 )
-QUESTION_WORDS = SCAFFOLDING | frozenset("what when where who whom whose how why us".split())
+# The wh-words: they say what kind of answer is wanted, never what the question is about.
+INTERROGATIVES = frozenset("what when where who whom whose how why".split())
+QUESTION_WORDS = SCAFFOLDING | INTERROGATIVES | {"us"}
 STOPWORDS: dict[str, frozenset[str]] = {
     "english": frozenset(STOPWORDS_EN),
     "english_and_scaffolding": frozenset(STOPWORDS_EN) | SCAFFOLDING,

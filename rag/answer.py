@@ -26,6 +26,7 @@ from index.onnx_encoder import QueryEncoder
 from index.overrides import OverrideStore
 from index.settings import Settings
 from index.store import IndexUnavailable, LoadedIndex
+from index.tokenize import INTERROGATIVES
 from rag.answerability import AnswerabilityModel, QuestionTerms, corpus_centroid, features
 from rag.context import ContextVectors, context_parts, contextual_query, merge
 from rag.passages import to_passage
@@ -82,6 +83,7 @@ class Answerer:
         self._bm25_saturation = index.manifest.bm25.k1 + 1
         self.context_vectors = ContextVectors(self.encode_queries)
         self._centroid = corpus_centroid(index.dense)
+        self._interrogatives = frozenset(index.bm25.tokenize(" ".join(sorted(INTERROGATIVES))))
         self.related = (
             RelatedFinder(index.article_index, self.encode_queries, self.served_article, settings)
             if index.article_index is not None
@@ -166,6 +168,9 @@ class Answerer:
         terms = self.index.bm25.tokenize(question)
         if not terms or not _WORD.search(question):
             return 0.0, None
+        # Coverage is of what the question is about: a wh-word the corpus happens to use ("what") would otherwise
+        # be the covered rarest term of "What is the capital of France?". A question of wh-words only keeps them.
+        terms = [t for t in terms if t not in self._interrogatives] or terms
         bm25 = self.index.bm25
         question_terms = QuestionTerms.of(
             terms, bm25.document_frequencies(terms), max(bm25.size, 1), bm25.abbreviates_known

@@ -42,7 +42,7 @@ OUT_OF_DOMAIN = 100
 FOLDS = 5  # cross-fitting over the real calibration questions
 # What a model learns from: its features and how its free labels are drawn. Evaluation caches built indexes under
 # it, so a change to either retrains instead of reusing an index whose model was trained otherwise.
-TRAINING_KEY = f"{','.join(FEATURES)}; free labels v2"
+TRAINING_KEY = f"{','.join(FEATURES)}; free labels v2; content terms"
 PARAPHRASED = 1.0  # share of pseudo-questions with one word (not the rarest) said in a word the corpus lacks
 # The model's word-piece vocabulary: early ids are common words (noise a clinician adds), later ones rarer words
 # (stand-ins for a drug or disease the corpus lacks).
