@@ -7,7 +7,8 @@ time on randomly drawn free labels, so re-draw them (seeds) and score the gold q
 Prints, per seed and as mean ± standard deviation, the share of answerable gold questions answered and of
 off-topic and near-miss ones declined, per split. With `--calibration` the tune questions train the model, so
 only the report split is held out. `--paraphrased SHARE` sets the share of pseudo-questions that say one word in
-a word the corpus lacks (rag/answerability_training.py), to compare with the default.
+a word the corpus lacks (rag/answerability_training.py), to compare with the default; `--draws N` how many draws
+of free labels each model averages (default: the code's `DRAWS`; 1 is a single draw, as before the bag).
 """
 
 from __future__ import annotations
@@ -53,10 +54,15 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--calibration", action="store_true", help="the gold file's tune questions train and calibrate")
     parser.add_argument("--paraphrased", type=float, help="share of paraphrased pseudo-questions (default: the code's)")
+    parser.add_argument("--draws", type=int, help="draws of free labels per model (default: the code's DRAWS)")
     parser.add_argument("--cache-dir", type=Path, default=Path("var/cache"))
     args = parser.parse_args()
     if args.paraphrased is not None:
         training.PARAPHRASED = args.paraphrased
+    if args.draws is not None:
+        if args.draws < 1:
+            parser.error("--draws must be at least 1")
+        training.DRAWS = args.draws
     settings = Settings(abstention=False)  # the index is only ranked here; each seed's model is scored directly
     embedder = Embedder(settings.resolved_model_path(), settings.embed_batch_size)
     answerer = served_answerer(cached_corpus_index(args.corpus, settings, embedder, args.cache_dir), settings, embedder)

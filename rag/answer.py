@@ -84,6 +84,8 @@ class Answerer:
         self.context_vectors = ContextVectors(self.encode_queries)
         self._centroid = corpus_centroid(index.dense)
         self._interrogatives = frozenset(index.bm25.tokenize(" ".join(sorted(INTERROGATIVES))))
+        foreign = index.vocabulary.foreign if index.vocabulary is not None else ()
+        self._foreign_medical = frozenset(term for word in foreign for term in index.bm25.tokenize(word))
         self.related = (
             RelatedFinder(index.article_index, self.encode_queries, self.served_article, settings)
             if index.article_index is not None
@@ -173,7 +175,7 @@ class Answerer:
         terms = [t for t in terms if t not in self._interrogatives] or terms
         bm25 = self.index.bm25
         question_terms = QuestionTerms.of(
-            terms, bm25.document_frequencies(terms), max(bm25.size, 1), bm25.abbreviates_known
+            terms, bm25.document_frequencies(terms), max(bm25.size, 1), bm25.abbreviates_known, self._foreign_medical
         )
         fused = plain_hybrid if plain_hybrid is not None else self.ranker.fuse(plain, Mode.HYBRID)
         candidates = [self.index.chunks.article_id(fused[0].row)] if fused else []

@@ -40,6 +40,7 @@ FEATURES = (
     "fused_gap_top2",
     "terms",
     "cosine_over_centroid",
+    "foreign_medical",
 )
 CENTROID_SAMPLE = 20_000  # passages averaged for the corpus centroid (a strided sample beyond that)
 
@@ -52,16 +53,24 @@ class QuestionTerms:
     idf: NDArray[np.float64]
     known: NDArray[np.bool_]  # the corpus uses the term
     abbreviated: NDArray[np.bool_]  # unknown, but it begins a term the corpus uses
+    foreign_medical: NDArray[np.bool_]  # a medical word the corpus lacks ("warfarin"; index/vocabulary.py)
 
     @classmethod
     def of(
-        cls, terms: list[str], frequencies: Sequence[int], documents: int, abbreviates: Callable[[str], bool]
+        cls,
+        terms: list[str],
+        frequencies: Sequence[int],
+        documents: int,
+        abbreviates: Callable[[str], bool],
+        foreign_medical: frozenset[str] = frozenset(),
     ) -> QuestionTerms:
         unique = list(dict.fromkeys(terms))
         df = np.array([frequencies[terms.index(t)] for t in unique], dtype=np.float64)
         idf = np.log1p((documents - df + 0.5) / (df + 0.5))
         known = df > 0
-        return cls(unique, idf, known, np.array([not k and abbreviates(t) for t, k in zip(unique, known, strict=True)]))
+        abbreviated = np.array([not k and abbreviates(t) for t, k in zip(unique, known, strict=True)], dtype=bool)
+        foreign = np.array([not k and t in foreign_medical for t, k in zip(unique, known, strict=True)], dtype=bool)
+        return cls(unique, idf, known, abbreviated, foreign)
 
 
 def features(
@@ -75,7 +84,9 @@ def features(
     """The signals above, in `FEATURES` order, for a question with at least one term.
 
     Words the corpus never uses are common in answerable questions too (lay words, abbreviations, typos), so
-    coverage is measured over the words the corpus knows, and the unknown share is a feature of its own.
+    coverage is measured over the words the corpus knows, and the unknown share is a feature of its own; the share
+    held by medical words the corpus lacks is another, since a drug or disease no article names ("warfarin",
+    "gout") says more than a lay word ("jabs") does.
     `coverings`: which of the question's terms each candidate best article holds (the top passage's article, and
     the open article's when the question is asked on an article page); the one covering most of the question counts.
     `centroid_cosine`: the question's cosine with the corpus centroid. Raw cosine says as much about the question
@@ -108,6 +119,7 @@ def features(
             fused_gap,
             math.log1p(len(question.terms)),
             top - centroid_cosine,
+            float(question.idf[question.foreign_medical].sum() / question.idf.sum()),
         ],
         dtype=np.float64,
     )
@@ -137,6 +149,7 @@ class AnswerabilityModel(BaseModel):
     calibration_questions: int
     calibration_source: str = "pseudo-questions"
     training: dict[str, int]
+    draws: int = 1  # draws of free labels averaged into this model (rag/answerability_training.py)
 
     def probability(self, values: NDArray[np.float64]) -> float:
         z = (values - np.asarray(self.mean)) / np.asarray(self.scale)

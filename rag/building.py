@@ -31,7 +31,12 @@ def answerability_learner(settings: Settings, embedder: Embedder) -> ArtifactHoo
         model = train(answerer, settings.answerability_target, settings.answerability_calibration)
         if model is None:
             return {}
-        log.info("answerability: threshold %.3f, trained on %s", model.threshold, model.training)
+        log.info(
+            "answerability: threshold %.3f, %d draws averaged, trained on (summed over draws) %s",
+            model.threshold,
+            model.draws,
+            model.training,
+        )
         return {MODEL_FILE: model.model_dump_json(indent=2).encode()}
 
     return learn

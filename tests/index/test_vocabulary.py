@@ -87,3 +87,15 @@ def test_the_vocabulary_survives_its_file(vocabulary: Vocabulary, tmp_path: Path
     assert loaded == vocabulary
     assert loaded.alternatives("shingles and MTX", tokenize) == vocabulary.alternatives("shingles and MTX", tokenize)
     assert Vocabulary.load(tmp_path / "none") is None
+
+
+def test_medical_words_name_one_thing(wordnet: WordNet) -> None:
+    words = wordnet.medical_words()
+    assert {"warfarin", "gout", "colchicine", "allopurinol"} <= words
+    assert not {"cut", "shot", "head", "TB"} & words  # many senses, or a short form
+
+
+def test_medical_words_the_corpus_lacks_are_kept_apart(vocabulary: Vocabulary) -> None:
+    assert {"warfarin", "gout"} <= set(vocabulary.foreign)
+    assert "methotrexate" not in vocabulary.foreign  # the corpus says it
+    assert "shingles" not in vocabulary.foreign  # the corpus says it another way (herpes zoster)

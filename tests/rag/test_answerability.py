@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rag.answer import Answerer
 from rag.answerability import FEATURES, MODEL_FILE, AnswerabilityModel
+from rag.answerability_training import DRAWS, average
 
 
 def _model(features: list[str]) -> dict[str, object]:
@@ -52,3 +55,48 @@ def test_the_top_hit_stands_out_from_the_corpus_centroid_only_for_an_in_scope_qu
     off_topic = answerer.search("Target INR for warfarin with a mechanical mitral valve?").features
     assert covered is not None and off_topic is not None
     assert covered[at] > off_topic[at] + 0.1
+
+
+def test_a_drug_or_disease_the_corpus_lacks_counts_apart_from_lay_words(answerer: Answerer) -> None:
+    """ "jabs" is a lay word for what the corpus calls vaccines; "warfarin" and "gout" name what no article covers."""
+    at = FEATURES.index("foreign_medical")
+    foreign = answerer.search("warfarin dose in gout?").features
+    lay = answerer.search("which jabs before starting upadacitinib?").features
+    assert foreign is not None and lay is not None
+    assert foreign[at] > 0.5 and lay[at] == 0
+
+
+def test_the_served_model_averages_its_draws() -> None:
+    """The bag answers when its members' logits, each over its own threshold, average at least zero."""
+    rng = np.random.default_rng(0)
+    members = [
+        AnswerabilityModel.model_validate(
+            _model(list(FEATURES))
+            | {
+                "mean": rng.normal(size=len(FEATURES)).tolist(),
+                "scale": rng.uniform(0.5, 2, size=len(FEATURES)).tolist(),
+                "coef": rng.normal(size=len(FEATURES)).tolist(),
+                "intercept": float(rng.normal()),
+                "threshold": threshold,
+                "training": {"claim": 10},
+            }
+        )
+        for threshold in (0.2, 0.6, 0.05)
+    ]
+    bag = average(members)
+    assert bag.draws == 3 and bag.training == {"claim": 30}
+    for values in rng.normal(size=(20, len(FEATURES))):
+        margins = [_logit(m.probability(values)) - _logit(m.threshold) for m in members]
+        assert _logit(bag.probability(values)) == pytest.approx(
+            np.mean([_logit(m.probability(values)) for m in members])
+        )
+        assert (bag.probability(values) >= bag.threshold) == (np.mean(margins) >= 0)
+
+
+def test_the_index_serves_a_bag_of_draws(answerer: Answerer) -> None:
+    model = answerer.answerability_model
+    assert model is not None and model.draws == DRAWS
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1 - p))
