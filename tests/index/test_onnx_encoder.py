@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from index.embedder import Embedder
-from index.onnx_encoder import OnnxQueryEncoder, configured_query_encoder, packaged_onnx_path
+from index.onnx_encoder import BATCH, OnnxQueryEncoder, configured_query_encoder, packaged_onnx_path
 from index.settings import Settings
 from index.store import LoadedIndex
 from rag.answer import Answerer
@@ -28,6 +28,15 @@ def test_onnx_vectors_match_the_torch_model(onnx: OnnxQueryEncoder, embedder: Em
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
     assert ((ours * reference).sum(axis=1) > 0.99).all()
     assert onnx.encode([]).shape == (0, 384)
+
+
+def test_many_questions_are_encoded_in_batches_as_each_alone(onnx: OnnxQueryEncoder) -> None:
+    """A build encodes thousands of questions at once; the server one at a time. Both give the same vectors."""
+    many = [f"{question} ({i})" for i in range(BATCH + 5) for question in QUESTIONS[:1]]
+    together = onnx.encode(many)
+    assert together.shape == (len(many), 384)
+    alone = np.vstack([onnx.encode([question]) for question in (many[0], many[BATCH], many[-1])])
+    assert np.allclose(together[[0, BATCH, len(many) - 1]], alone, atol=1e-6)
 
 
 def test_answerer_with_the_onnx_encoder_serves_approved_passages(
