@@ -45,3 +45,9 @@ def test_shares_count_answered_and_declined_per_split() -> None:
     assert figures["report off_topic declined"] == pytest.approx(100.0)
     assert figures["report near_miss declined"] == pytest.approx(0.0)
     assert figures["tune answered"] == pytest.approx(0.0)  # no features (no words): never answered
+
+
+def test_a_set_without_splits_or_out_of_scope_questions_gets_one_figure_under_its_name() -> None:
+    questions = [GoldQuestion(id=f"q{i}", question="q") for i in range(4)]
+    features = {f"q{i}": _features(1.0 if i else -1.0) for i in range(4)}
+    assert shares(_model(), questions, features, "scifact-train") == {"scifact-train answered": pytest.approx(75.0)}
