@@ -10,7 +10,7 @@ off-topic and near-miss ones declined, per split (for a BEIR set: the share of i
 `--calibration` the tune questions train the model, so only the report split is held out.
 `--paraphrased SHARE` sets the share of pseudo-questions that say one word in a word the corpus lacks
 (rag/answerability_training.py), to compare with the default. `--draws N` sets how many draws of free labels each
-model averages (default: the code's `DRAWS`; 1 is a single draw, as before the bag).
+model averages (default: `FOLLOWUP_ANSWERABILITY_DRAWS`, 5; 1 is a single draw, as before the bag).
 """
 
 from __future__ import annotations
@@ -67,15 +67,13 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--calibration", action="store_true", help="the gold file's tune questions train and calibrate")
     parser.add_argument("--paraphrased", type=float, help="share of paraphrased pseudo-questions (default: the code's)")
-    parser.add_argument("--draws", type=int, help="draws of free labels per model (default: the code's DRAWS)")
+    parser.add_argument("--draws", type=int, help="draws of free labels per model (default: settings')")
     parser.add_argument("--cache-dir", type=Path, default=Path("var/cache"))
     args = parser.parse_args()
     if args.paraphrased is not None:
         training.PARAPHRASED = args.paraphrased
-    if args.draws is not None:
-        if args.draws < 1:
-            parser.error("--draws must be at least 1")
-        training.DRAWS = args.draws
+    if args.draws is not None and args.draws < 1:
+        parser.error("--draws must be at least 1")
     if args.beir and args.calibration:
         parser.error("--calibration takes the gold file's tune questions: use it with --gold")
     settings = Settings(abstention=False)  # the index is only ranked here; each seed's model is scored directly
@@ -96,7 +94,9 @@ def main() -> None:
     }
     runs = []
     for seed in range(args.seeds):
-        model = training.train(answerer, settings.answerability_target, args.gold if args.calibration else None, seed)
+        calibration = args.gold if args.calibration else None
+        draws = args.draws or settings.answerability_draws
+        model = training.train(answerer, settings.answerability_target, calibration, seed, draws)
         if model is None:
             raise SystemExit("error: too few examples to train an answerability model on this corpus")
         runs.append(shares(model, questions, features, name))

@@ -175,6 +175,12 @@ class Settings(BaseSettings):
         description="Share of answerable questions the answerability threshold answers (split-conformal "
         "calibration at index build time).",
     )
+    answerability_draws: int = Field(
+        default=5,
+        ge=1,
+        description="Draws of free labels the answerability model averages (rag/answerability_training.py): one "
+        "draw's threshold swings between rebuilds of a small corpus; each draw adds its training time to a build.",
+    )
 
     related_min_score: float = Field(
         default=0.2,
@@ -297,6 +303,8 @@ class Settings(BaseSettings):
             values["bm25_answer_types"] = ANSWER_TYPES_VERSION
         if self.bm25_answer_type_weight != 1:  # the answerability model is trained on the BM25 scores it gives
             values["bm25_answer_type_weight"] = self.bm25_answer_type_weight
+        if self.answerability_draws != 5:  # the default is in rag.answerability_training.TRAINING_KEY
+            values["answerability_draws"] = self.answerability_draws
         calibration = self.answerability_calibration
         values["answerability_calibration"] = (
             hashlib.sha256(calibration.read_bytes()).hexdigest() if calibration and calibration.is_file() else None

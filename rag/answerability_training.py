@@ -16,7 +16,7 @@ calibration file), those train too and set the threshold instead, cross-fitted (
 
 One draw of free labels on a small corpus is a noisy thing to serve: on the ten-article sample, re-drawing moved
 the threshold between 0.004 and 0.275 and the share of answerable questions answered between 64% and 98%. So the
-served model is a bag of `DRAWS` independent draws (`average`).
+served model is a bag of independent draws (`average`; `Settings.answerability_draws`, 5 by default).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 from corpus.model import ReviewStatus
+from index.settings import Settings
 from rag.answer import Answerer
 from rag.answerability import FEATURES, AnswerabilityModel, conformal_threshold
 
@@ -47,7 +48,7 @@ OUT_OF_DOMAIN = 100
 FOLDS = 5  # cross-fitting over the real calibration questions
 # What a model learns from: its features and how its free labels are drawn. Evaluation caches built indexes under
 # it, so a change to either retrains instead of reusing an index whose model was trained otherwise.
-DRAWS = 5  # independent draws of the free labels, averaged into the served model
+DRAWS: int = Settings.model_fields["answerability_draws"].default  # draws averaged into the served model
 TRAINING_KEY = f"{','.join(FEATURES)}; free labels v3; content terms; {DRAWS} draws"
 MEDICAL_SWAPS = 0.5  # share of entity swaps and out-of-domain words that are medical words the corpus lacks
 PARAPHRASED = 1.0  # share of pseudo-questions with one word (not the rarest) said in a word the corpus lacks
@@ -220,13 +221,18 @@ def _fit(matrix: NDArray[np.float64], labels: NDArray[np.int_]) -> Answerability
 
 
 def train(
-    answerer: Answerer, target_answered: float, calibration: Path | None = None, seed: int = 0
+    answerer: Answerer,
+    target_answered: float,
+    calibration: Path | None = None,
+    seed: int = 0,
+    draws: int = DRAWS,
 ) -> AnswerabilityModel | None:
-    """The average of `DRAWS` models, each trained on its own draw of free labels (`train_one`); None when the
+    """The average of `draws` models, each trained on its own draw of free labels (`train_one`); None when the
     corpus is too small to learn from (no approved article, or one class missing)."""
     real = _real_rows(answerer, calibration_questions(calibration)) if calibration is not None else []
-    draws = np.random.default_rng(seed).spawn(DRAWS)
-    members = [m for rng in draws if (m := train_one(answerer, target_answered, rng, real, calibration)) is not None]
+    generators = np.random.default_rng(seed).spawn(draws)
+    trained = (train_one(answerer, target_answered, rng, real, calibration) for rng in generators)
+    members = [m for m in trained if m is not None]
     return average(members) if members else None
 
 

@@ -28,7 +28,12 @@ def answerability_learner(settings: Settings, embedder: Embedder) -> ArtifactHoo
     def learn(index: LoadedIndex) -> dict[str, bytes]:
         untrained = settings.model_copy(update={"abstention": False})
         answerer = Answerer(index, embedder, untrained, query_encoder=configured_query_encoder(settings))
-        model = train(answerer, settings.answerability_target, settings.answerability_calibration)
+        model = train(
+            answerer,
+            settings.answerability_target,
+            settings.answerability_calibration,
+            draws=settings.answerability_draws,
+        )
         if model is None:
             return {}
         log.info(

@@ -33,3 +33,9 @@ def test_the_vocabulary_changes_the_index_fingerprint_only_when_on() -> None:
     assert "vocabulary" not in off  # indexes built without it keep the cache key they had before it existed
     assert Settings(vocabulary=True).index_fingerprint() != off
     assert Settings(vocabulary_weight=0.2).index_fingerprint() == Settings().index_fingerprint()  # query time only
+
+
+def test_the_answerability_draws_change_the_index_fingerprint_only_off_the_default() -> None:
+    default = Settings().index_fingerprint()
+    assert "answerability_draws" not in default  # the default's key is the training key (rag/answerability_training)
+    assert Settings(answerability_draws=1).index_fingerprint() != default
