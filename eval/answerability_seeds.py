@@ -92,10 +92,10 @@ def main() -> None:
         q.id: answerer.search(q.question, article_id=q.article_id, history=q.history, vector=v).features
         for q, v in zip(questions, vectors, strict=True)
     }
+    calibration = args.gold if args.calibration else None
+    draws = args.draws or settings.answerability_draws
     runs = []
     for seed in range(args.seeds):
-        calibration = args.gold if args.calibration else None
-        draws = args.draws or settings.answerability_draws
         model = training.train(answerer, settings.answerability_target, calibration, seed, draws)
         if model is None:
             raise SystemExit("error: too few examples to train an answerability model on this corpus")

@@ -18,7 +18,6 @@ from rag.answer import Answerer, Ranked
 from rag.types import Mode
 
 Run = dict[str, dict[str, float]]  # query id → document (or chunk) id → score
-BATCH = 64
 
 
 def served_answerer(
@@ -31,13 +30,10 @@ def served_answerer(
 def rank_all(
     answerer: Answerer, questions: Sequence[GoldQuestion], mode: Mode, progress: bool = False
 ) -> dict[str, Ranked]:
-    """Each question's whole ranking; plain questions are embedded in batches (the contextual ones one by one)."""
+    """Each question's whole ranking; plain questions are embedded together (each encoder batches them), the
+    contextual ones one by one."""
     texts = [q.question for q in questions]
-    vectors = (
-        np.vstack([answerer.encode_queries(texts[i : i + BATCH]) for i in range(0, len(texts), BATCH)])
-        if texts
-        else np.zeros((0, 1), dtype=np.float32)
-    )
+    vectors = answerer.encode_queries(texts) if texts else np.zeros((0, 1), dtype=np.float32)
     return {
         q.id: answerer.search(q.question, article_id=q.article_id, history=q.history, mode=mode, vector=vector)
         for q, vector in tqdm(zip(questions, vectors, strict=True), total=len(questions), disable=not progress)

@@ -303,7 +303,7 @@ class Settings(BaseSettings):
             values["bm25_answer_types"] = ANSWER_TYPES_VERSION
         if self.bm25_answer_type_weight != 1:  # the answerability model is trained on the BM25 scores it gives
             values["bm25_answer_type_weight"] = self.bm25_answer_type_weight
-        if self.answerability_draws != 5:  # the default is in rag.answerability_training.TRAINING_KEY
+        if self.answerability_draws != type(self).model_fields["answerability_draws"].default:  # in TRAINING_KEY
             values["answerability_draws"] = self.answerability_draws
         calibration = self.answerability_calibration
         values["answerability_calibration"] = (

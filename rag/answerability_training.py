@@ -241,10 +241,9 @@ def average(members: list[AnswerabilityModel]) -> AnswerabilityModel:
     the logit scale: a question is answered when the members' margins over their own thresholds average ≥ 0."""
     mean = np.mean([m.mean for m in members], axis=0)
     scale = np.mean([m.scale for m in members], axis=0)
-    weights = np.mean([np.asarray(m.coef) / np.asarray(m.scale) for m in members], axis=0)  # per raw feature unit
-    intercept = float(
-        np.mean([m.intercept - float(np.asarray(m.coef) @ (np.asarray(m.mean) / np.asarray(m.scale))) for m in members])
-    )
+    raw = [np.asarray(m.coef) / np.asarray(m.scale) for m in members]  # each member's weights per raw feature unit
+    weights = np.mean(raw, axis=0)
+    intercept = float(np.mean([m.intercept - float(w @ np.asarray(m.mean)) for m, w in zip(members, raw, strict=True)]))
     bounded = np.clip([m.threshold for m in members], 1e-6, 1 - 1e-6)
     threshold = float(1 / (1 + np.exp(-np.mean(np.log(bounded / (1 - bounded))))))
     training: dict[str, int] = {}
