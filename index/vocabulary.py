@@ -224,16 +224,23 @@ class DrugNames:
 
 
 def drug_names(wordnet: WordNet, medical: set[str]) -> DrugNames:
-    """The drug names of PyPI `drug-named-entity-recognition` (its dictionary, read once at import); `medical`:
-    WordNet's medical words, which stay names even when written in lower case ("insulin", "lithium")."""
+    """The drug names of PyPI `drug-named-entity-recognition` (its dictionary, read once at import): each drug's
+    variants and its canonical name, without parenthesised glosses ("recombinant zoster (shingles) vaccine (rzv)" is
+    "recombinant zoster vaccine"). `medical`: WordNet's medical words, which stay names even when written in lower
+    case ("insulin", "lithium")."""
     from drug_named_entity_recognition import drugs_finder
 
-    by_drug: defaultdict[str, list[str]] = defaultdict(list)
-    for name, canonical in sorted(drugs_finder.drug_variant_to_canonical.items()):
-        english = name in wordnet.lowercase_lemmas and name not in medical
-        if "," not in name and not english and wordnet.senses.get(name, 0) <= _MAX_SENSES:
-            by_drug[canonical[0]].append(name)
+    by_drug: defaultdict[str, dict[str, None]] = defaultdict(dict)
+    for variant, canonical in sorted(drugs_finder.drug_variant_to_canonical.items()):
+        for name in (_unglossed(variant), _unglossed(canonical[0])):
+            english = name in wordnet.lowercase_lemmas and name not in medical
+            if name and "," not in name and not english and wordnet.senses.get(name, 0) <= _MAX_SENSES:
+                by_drug[canonical[0]][name] = None
     return DrugNames({drug: tuple(names) for drug, names in by_drug.items()})
+
+
+def _unglossed(name: str) -> str:
+    return " ".join(re.sub(r"\([^()]*\)", " ", name).split())
 
 
 @dataclass(frozen=True)

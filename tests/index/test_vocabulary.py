@@ -107,6 +107,8 @@ def test_drug_names_link_brand_and_generic_but_not_english_words(wordnet: WordNe
     drugs = drug_names(wordnet, wordnet.medical_words())
     pairs = set(drugs.pairs())
     assert {("rinvoq", "upadacitinib"), ("upadacitinib", "rinvoq"), ("cipro", "ciprofloxacin")} <= pairs
+    # Its entry is "recombinant zoster (shingles) vaccine (rzv)": glosses in brackets are not part of a name.
+    assert ("shingrix", "recombinant zoster vaccine") in pairs
     assert {"tylenol", "paracetamol", "insulin"} <= drugs.words()
     assert not {"emend", "armour"} & drugs.words()  # brand names that are English words first
     assert not any("," in name for name, _ in pairs)  # MeSH's inverted forms ("inhibitors, hmg-coa reductase")

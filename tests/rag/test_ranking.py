@@ -42,7 +42,7 @@ def test_a_lay_word_or_abbreviation_finds_the_claims_that_say_it_clinically(
 def test_a_question_without_alternatives_ranks_as_without_the_vocabulary(
     answerer: Answerer, without_vocabulary: Answerer
 ) -> None:
-    question = "What share of biologic-naive patients reached ASAS40 at week 14 on upadacitinib?"
+    question = "What share of biologic-naive patients reached ASAS40 at week 14?"  # no drug name: those have brands
     assert answerer.ranker.bm25.alternatives(question) == []
     assert answerer.search(question).hits == without_vocabulary.search(question).hits
 
