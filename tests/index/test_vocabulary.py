@@ -4,6 +4,7 @@ a question's abbreviations and lay words find what the corpus says, and only wha
 
 from __future__ import annotations
 
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from index.vocabulary import (
     defined_abbreviations,
     drug_names,
     medical_abbreviations,
+    source_versions,
 )
 
 tokenize = Tokenizer()
@@ -87,8 +89,15 @@ def test_the_vocabulary_survives_its_file(vocabulary: Vocabulary, tmp_path: Path
     (tmp_path / "vocabulary.json").write_bytes(vocabulary.to_json())
     loaded = Vocabulary.load(tmp_path)
     assert loaded == vocabulary
+    assert loaded.sources == vocabulary.sources  # what built it, kept with the generation
     assert loaded.alternatives("shingles and MTX", tokenize) == vocabulary.alternatives("shingles and MTX", tokenize)
     assert Vocabulary.load(tmp_path / "none") is None
+
+
+def test_the_vocabulary_records_what_built_it(vocabulary: Vocabulary) -> None:
+    assert vocabulary.sources == source_versions()
+    assert vocabulary.sources["drug-named-entity-recognition"] == metadata.version("drug-named-entity-recognition")
+    assert vocabulary.sources["wordnet"].startswith("data.adj:")
 
 
 def test_medical_words_name_one_thing(wordnet: WordNet) -> None:
