@@ -1,8 +1,10 @@
-"""BM25 tokenisation: lower-cased words, stop words dropped, Snowball-stemmed."""
+"""BM25 tokenisation: lower-cased words, accents and Greek letters folded to ASCII, stop words dropped,
+Snowball-stemmed."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from typing import Literal
 
@@ -15,6 +17,15 @@ DEFAULT_STOPWORDS: StopwordSet = "english_and_scaffolding"
 
 # Keeps hyphenated and alphanumeric terms whole ("il-17", "covid-19") and single letters ("hepatitis b").
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-/][a-z0-9]+)*")
+# Greek letters by name, as biomedical text spells them out ("IL-1β" and "IL-1beta", "NF-κB" and "NF-kappaB").
+_GREEK = dict(
+    zip(
+        "αβγδεζηθικλμνξοπρσςτυφχψω",
+        "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma sigma tau "
+        "upsilon phi chi psi omega".split(),
+        strict=True,
+    )
+)
 # The scaffolding of a question ("which … should I …"): auxiliaries, pronouns and "which", which a question needs
 # and a claim shares only by chance ("patients should be told which …"). In a small corpus such words are rare
 # enough to carry a high IDF, so a chance match outranks the claim that answers. The wh-words that name the kind of
@@ -38,16 +49,28 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
+def fold(text: str) -> str:
+    """Lower case in ASCII: accents off ("Sjögren" is "sjogren", as a clinician types it; "ß" is "ss") and Greek
+    letters spelled out ("TNF-α" is "tnf-alpha"; the micro sign is "mu"). Without it a word with one such letter
+    fell apart: "Ménière" into "m", "ni" and "re", "IL-1β" into "IL-1"; so "IL-1β" also matched "IL-1α"."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(_GREEK.get(c, c) for c in decomposed if not unicodedata.combining(c))
+
+
 class Tokenizer:
-    def __init__(self, stopwords: StopwordSet = DEFAULT_STOPWORDS, stem: bool = True) -> None:
+    def __init__(self, stopwords: StopwordSet = DEFAULT_STOPWORDS, stem: bool = True, fold: bool = True) -> None:
+        """`fold`: accents and Greek letters to ASCII (`fold`); off only to serve generations built before it."""
         self.stopwords_name = stopwords
         self._stopwords = STOPWORDS[stopwords]
         self._stem = stem
+        self.folds = fold
 
     def __call__(self, text: str) -> list[str]:
         """A hyphenated term counts whole and by its parts, so "IL-17" meets both "IL-17" and "IL 17"."""
         words: list[str] = []
-        for term in _TOKEN.findall(text.lower()):
+        for term in _TOKEN.findall(fold(text) if self.folds else text.lower()):
             parts = re.split(r"[-/]", term)
             words.extend(w for w in ([term, *parts] if len(parts) > 1 else parts) if w not in self._stopwords)
         return list(_stemmer().stemWords(words)) if self._stem else words

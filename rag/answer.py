@@ -34,6 +34,7 @@ from rag.ranking import Ranker, Retrieved
 from rag.related import RelatedFinder
 from rag.servable import Servable
 from rag.types import DEFAULT_TOP_K, Answer, FusedHit, Mode
+from rag.unmentioned import ForeignWords
 
 _WORD = re.compile(r"\w", re.UNICODE)
 # A follow-up's contextual query is embedded on another core while the plain question is embedded and ranked: its
@@ -85,7 +86,7 @@ class Answerer:
         self._centroid = corpus_centroid(index.dense)
         self._interrogatives = frozenset(index.bm25.tokenize(" ".join(sorted(INTERROGATIVES))))
         foreign = index.vocabulary.foreign if index.vocabulary is not None else ()
-        self._foreign_medical = frozenset(term for word in foreign for term in index.bm25.tokenize(word))
+        self.foreign = ForeignWords.of(foreign, index.bm25.tokenize)  # medical words the corpus lacks
         self.related = (
             RelatedFinder(index.article_index, self.encode_queries, self.served_article, settings)
             if index.article_index is not None
@@ -175,7 +176,7 @@ class Answerer:
         terms = [t for t in terms if t not in self._interrogatives] or terms
         bm25 = self.index.bm25
         question_terms = QuestionTerms.of(
-            terms, bm25.document_frequencies(terms), max(bm25.size, 1), bm25.abbreviates_known, self._foreign_medical
+            terms, bm25.document_frequencies(terms), max(bm25.size, 1), bm25.abbreviates_known, self.foreign.terms
         )
         fused = plain_hybrid if plain_hybrid is not None else self.ranker.fuse(plain, Mode.HYBRID)
         candidates = [self.index.chunks.article_id(fused[0].row)] if fused else []
@@ -203,6 +204,7 @@ class Answerer:
             answered=bool(passages),
             answerability=round(ranked.answerability, 4),
             passages=passages,
+            unmentioned=self.foreign.unmentioned(question, self.index.bm25.tokenize),
             index_version=self.index.version,
         )
 

@@ -159,8 +159,14 @@
 
   function renderAnswer(body) {
     var out = [caveatBox(body.caveat)];
+    var unmentioned = body.unmentioned || [];
     if (!body.answered || body.passages.length === 0) {
       out.push(el("p", { class: "none", text: "No approved article answers this." }));
+    }
+    if (unmentioned.length) {
+      out.push(el("p", { class: "unmentioned", text: "Not mentioned in any approved article: " + unmentioned.join(", ") + "." }));
+    }
+    if (!body.answered || body.passages.length === 0) {
       return out;
     }
     var list = el("ol", { class: "passages" });

@@ -107,6 +107,16 @@ def test_unanswerable_question_says_so(page_server: str, page: object, where: st
     expect(page.locator(".passage")).to_have_count(0)
 
 
+def test_a_drug_no_approved_article_mentions_is_named(page_server: str, page: object) -> None:
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    page.goto(f"{page_server}/articles/{SEED_ID}")
+    page.get_by_label("Your question").fill("what's the ixekizumab dose instead?")
+    page.get_by_role("button", name="Ask").click()
+    expect(page.locator("#answer .unmentioned")).to_have_text("Not mentioned in any approved article: ixekizumab.")
+
+
 def test_related_question_leads_to_its_page(page_server: str, page: object) -> None:
     from playwright.sync_api import Page, expect
 

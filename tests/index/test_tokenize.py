@@ -37,3 +37,22 @@ def test_tokenizer_bm25_and_settings_share_one_default() -> None:
     default = Settings.model_fields["bm25_stopwords"].default
     assert Tokenizer().stopwords_name == default == "english_and_scaffolding"
     assert Bm25Index.build(["a claim about dosing"]).tokenize.stopwords_name == default
+
+
+def test_accents_and_greek_letters_fold_to_the_ascii_a_clinician_types() -> None:
+    tokenize = Tokenizer("english_and_scaffolding", stem=False)
+    assert tokenize("Sjögren's, Ménière's") == tokenize("Sjogren's, Meniere's") == ["sjogren", "s", "meniere", "s"]
+    assert tokenize("IL-1β") == tokenize("IL-1beta") == ["il-1beta", "il", "1beta"]
+    assert tokenize("NF-κB") == tokenize("NF-kappaB")
+    assert tokenize("IL-1β") != tokenize("IL-1α")  # before folding both were "il-1"
+
+
+def test_generations_built_before_folding_are_queried_as_built() -> None:
+    from index.settings import Settings
+    from index.store import Bm25Params
+
+    unfolded = Tokenizer(fold=False)
+    assert unfolded("Ménière") == ["m", "ni", "re"]
+    old = {"method": "robertson", "k1": 1.5, "b": 0.4, "header": "section", "stopwords": "english"}
+    assert Bm25Params.model_validate(old).fold is False
+    assert Bm25Params.from_settings(Settings()).fold is True
