@@ -56,11 +56,11 @@ class ArticleIndex:
         b: float,
         stopwords: StopwordSet,
         stem: bool,
-        fold: bool = True,
+        normalize: bool = True,
     ) -> ArticleIndex:
         texts = [article_text(a) for a in articles]
         vectors = encode(texts)
-        bm25 = Bm25Index.build(texts, method, k1, b, stopwords, stem, fold=fold)
+        bm25 = Bm25Index.build(texts, method, k1, b, stopwords, stem, normalize=normalize)
         return cls([a.id for a in articles], bm25, DenseIndex.build(vectors))
 
     def save(self, directory: Path) -> None:
@@ -74,9 +74,9 @@ class ArticleIndex:
         return ARTICLE_IDS in files and ARTICLE_DENSE in files
 
     @classmethod
-    def load(cls, directory: Path, stopwords: StopwordSet, stem: bool, fold: bool = True) -> ArticleIndex:
+    def load(cls, directory: Path, stopwords: StopwordSet, stem: bool, normalize: bool = True) -> ArticleIndex:
         ids = json.loads((directory / ARTICLE_IDS).read_text(encoding="utf-8"))
-        bm25 = Bm25Index.load(directory / ARTICLE_BM25_DIR, len(ids), stopwords, stem, fold=fold)
+        bm25 = Bm25Index.load(directory / ARTICLE_BM25_DIR, len(ids), stopwords, stem, normalize=normalize)
         dense = DenseIndex.load(directory / ARTICLE_DENSE)
         if dense.size != len(ids):
             raise ValueError(f"{directory}: {dense.size} article vectors for {len(ids)} articles")

@@ -42,11 +42,11 @@ class Bm25Index:
         stem: bool = True,
         answer_types: bool = False,
         claims: Sequence[str] | None = None,
-        fold: bool = True,
+        normalize: bool = True,
     ) -> Bm25Index:
         """`claims`: each row's own text, without the header `texts` may carry; answer types are read from it, so a
         quantity in an article's question does not type all of its claims (None: from `texts`)."""
-        tokenizer = Tokenizer(stopwords, stem, fold)
+        tokenizer = Tokenizer(stopwords, stem, normalize)
         model = bm25s.BM25(method=method, k1=k1, b=b)
         typed = [held_types(t) for t in (texts if claims is None else claims)] if answer_types else [[]] * len(texts)
         model.index([tokenizer(t) + types for t, types in zip(texts, typed, strict=True)], show_progress=False)
@@ -64,10 +64,10 @@ class Bm25Index:
         stem: bool,
         mmap: bool = True,
         answer_types: bool = False,
-        fold: bool = True,
+        normalize: bool = True,
     ) -> Bm25Index:
         model = bm25s.BM25.load(str(directory), mmap=mmap, show_progress=False)
-        return cls(model, size, Tokenizer(stopwords, stem, fold), answer_types)
+        return cls(model, size, Tokenizer(stopwords, stem, normalize), answer_types)
 
     def search(
         self,

@@ -122,7 +122,7 @@ def build_bm25(chunks: Sequence[Chunk], settings: Settings) -> tuple[Bm25Index, 
         settings.bm25_stem,
         settings.bm25_answer_types,
         claims=[chunk.text for chunk in chunks],
-        fold=settings.bm25_fold,
+        normalize=settings.bm25_normalize,
     )
     return bm25, texts
 
@@ -162,7 +162,7 @@ def build_from_articles(
             b=settings.related_bm25_b,
             stopwords=settings.bm25_stopwords,
             stem=settings.bm25_stem,
-            fold=settings.bm25_fold,
+            normalize=settings.bm25_normalize,
         )
     finally:
         cache.close()

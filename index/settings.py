@@ -55,10 +55,11 @@ class Settings(BaseSettings):
         "which, should, I, does, …) or english_and_question_words (also what, how, when, …).",
     )
     bm25_stem: bool = Field(default=True, description="Snowball-stem BM25 terms (English).")
-    bm25_fold: bool = Field(
+    bm25_normalize: bool = Field(
         default=True,
-        description="Fold accents and Greek letters to ASCII before BM25 reads a text: 'Sjögren' is 'sjogren', "
-        "'IL-1β' is 'il-1beta' (index/tokenize.py).",
+        description="Normalise a text before BM25 reads it (index/tokenize.py): accents and Greek letters to ASCII "
+        "('Sjögren' is 'sjogren', 'IL-1β' is 'il-1beta'), possessives and contractions to their words ('Crohn's' is "
+        "'Crohn', 'she's' is 'she', 'shouldn't' is 'should not').",
     )
     bm25_answer_types: bool = Field(
         default=True,
@@ -297,7 +298,7 @@ class Settings(BaseSettings):
     def index_fingerprint(self) -> str:
         """The settings that change what an index build writes (cached indexes are keyed by it)."""
         fields: tuple[str, ...] = ("bm25_method", "bm25_k1", "bm25_b", "bm25_header", "bm25_stopwords", "bm25_stem")
-        fields += ("related_bm25_b",) + (("bm25_fold",) if self.bm25_fold else ())  # off: the key it had before
+        fields += ("related_bm25_b",) + (("bm25_normalize",) if self.bm25_normalize else ())  # off: the old key
         # dense_* settings are left out on purpose: exact and IVF indexes of one corpus rank almost alike, and
         # keeping them out leaves existing cached evaluation indexes valid.
         values = {name: getattr(self, name) for name in fields} | {"model": str(self.resolved_model_path())}

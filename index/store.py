@@ -70,7 +70,7 @@ class Bm25Params(BaseModel):
     stopwords: StopwordSet
     stem: bool = True
     answer_types: bool = False  # absent from manifests written before it existed
-    fold: bool = False  # accents and Greek letters folded to ASCII (index/tokenize.py); likewise
+    normalize: bool = False  # accents, Greek letters and clitics normalised (index/tokenize.py); likewise
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Bm25Params:
@@ -83,7 +83,7 @@ class Bm25Params(BaseModel):
             stopwords=settings.bm25_stopwords,
             stem=settings.bm25_stem,
             answer_types=settings.bm25_answer_types,
-            fold=settings.bm25_fold,
+            normalize=settings.bm25_normalize,
         )
 
 
@@ -322,13 +322,13 @@ def load_generation(directory: Path) -> LoadedIndex:
         manifest.bm25.stopwords,
         manifest.bm25.stem,
         answer_types=manifest.bm25.answer_types,
-        fold=manifest.bm25.fold,
+        normalize=manifest.bm25.normalize,
     )
     dense = DenseIndex.load(directory / DENSE, manifest.dense)
     if dense.size != len(chunks):
         raise IndexUnavailable(f"{directory}: {dense.size} vectors for {len(chunks)} chunks: rebuild the index")
     related = (
-        ArticleIndex.load(directory, manifest.bm25.stopwords, manifest.bm25.stem, manifest.bm25.fold)
+        ArticleIndex.load(directory, manifest.bm25.stopwords, manifest.bm25.stem, manifest.bm25.normalize)
         if ArticleIndex.present(manifest.files)
         else None
     )

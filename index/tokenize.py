@@ -1,5 +1,5 @@
-"""BM25 tokenisation: lower-cased words, accents and Greek letters folded to ASCII, stop words dropped,
-Snowball-stemmed."""
+"""BM25 tokenisation: lower-cased words, normalised to the ASCII words a clinician types (accents and Greek letters
+folded, possessives and contractions undone), stop words dropped, Snowball-stemmed."""
 
 from __future__ import annotations
 
@@ -49,28 +49,44 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
-def fold(text: str) -> str:
-    """Lower case in ASCII: accents off ("Sjögren" is "sjogren", as a clinician types it; "ß" is "ss") and Greek
-    letters spelled out ("TNF-α" is "tnf-alpha"; the micro sign is "mu"). Without it a word with one such letter
-    fell apart: "Ménière" into "m", "ni" and "re", "IL-1β" into "IL-1"; so "IL-1β" also matched "IL-1α"."""
-    if text.isascii():
-        return text.lower()
+def normalize(text: str) -> str:
+    """Lower case in ASCII, in the words a clinician types.
+
+    - Accents off ("Sjögren" is "sjogren"; "ß" is "ss") and Greek letters spelled out ("TNF-α" is "tnf-alpha"; the
+      micro sign is "mu"). Before, a word with one such letter fell apart: "Ménière" into "m", "ni" and "re", and
+      "IL-1β" into "IL-1", so that it matched "IL-1α" as well.
+    - Possessives and contractions undone, as English analysers do (Lucene's possessive filter): "Crohn's" is
+      "crohn", "she's on it" is "she on it", "shouldn't" is "should not". Before, they left terms "s", "t", "re" and
+      "ve": "s" is rare in a small corpus, so "what's the dose?" matched the few passages that say "Crohn's".
+    """
+    lowered = text.lower() if text.isascii() else _fold(text)
+    if "'" not in lowered and "’" not in lowered:
+        return lowered
+    return _CLITIC.sub("", _NEGATION.sub(lambda m: _NEGATED.get(m.group(1), m.group(1)) + " not", lowered))
+
+
+def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(_GREEK.get(c, c) for c in decomposed if not unicodedata.combining(c))
 
 
+_NEGATION = re.compile(r"\b(\w+)n['’]t\b")
+_NEGATED = {"ca": "can", "wo": "will", "sha": "shall"}  # "can't", "won't", "shan't"
+_CLITIC = re.compile(r"['’](?:s|re|ve|ll|d|m)\b")
+
+
 class Tokenizer:
-    def __init__(self, stopwords: StopwordSet = DEFAULT_STOPWORDS, stem: bool = True, fold: bool = True) -> None:
-        """`fold`: accents and Greek letters to ASCII (`fold`); off only to serve generations built before it."""
+    def __init__(self, stopwords: StopwordSet = DEFAULT_STOPWORDS, stem: bool = True, normalize: bool = True) -> None:
+        """`normalize`: see `normalize`; off only to serve generations built before it."""
         self.stopwords_name = stopwords
         self._stopwords = STOPWORDS[stopwords]
         self._stem = stem
-        self.folds = fold
+        self.normalizes = normalize
 
     def __call__(self, text: str) -> list[str]:
         """A hyphenated term counts whole and by its parts, so "IL-17" meets both "IL-17" and "IL 17"."""
         words: list[str] = []
-        for term in _TOKEN.findall(fold(text) if self.folds else text.lower()):
+        for term in _TOKEN.findall(normalize(text) if self.normalizes else text.lower()):
             parts = re.split(r"[-/]", term)
             words.extend(w for w in ([term, *parts] if len(parts) > 1 else parts) if w not in self._stopwords)
         return list(_stemmer().stemWords(words)) if self._stem else words
