@@ -31,8 +31,10 @@ _GREEK = dict(
 # enough to carry a high IDF, so a chance match outranks the claim that answers. The wh-words that name the kind of
 # answer wanted ("how", "when", "why", "what causes") are not scaffolding, and "us" is left out for "US labelling".
 # Content words a clinician might mean ("before", "after", "not", "first", "serious", "side") are deliberately absent.
+# The patient's pronouns ("she's on Rinvoq", "his naproxen") are scaffolding too: a claim says "patients".
 SCAFFOLDING = frozenset(
-    "which should would could can do does did i we you my our your me has have had been being am any some".split()
+    "which should would could can do does did i we you my our your me has have had been being am any some "
+    "he she him her his hers them himself herself themselves".split()
 )
 # The wh-words: they say what kind of answer is wanted, never what the question is about.
 INTERROGATIVES = frozenset("what when where who whom whose how why".split())
