@@ -80,13 +80,25 @@ class Vocabulary:
     def alternatives(self, question: str, tokenize: Tokenizer) -> list[str]:
         """What else the corpus calls the question's terms, in question order, each once."""
         found: dict[str, None] = {}
+        for _, alternatives in self._matches(question, tokenize):
+            found.update(dict.fromkeys(alternatives))
+        return list(found)
+
+    def linked_terms(self, question: str, tokenize: Tokenizer) -> set[str]:
+        """The question's terms that an alternative stands for: "flu" where the corpus says "influenza"."""
+        return {term for terms, _ in self._matches(question, tokenize) for term in terms}
+
+    def _matches(self, question: str, tokenize: Tokenizer) -> Iterator[tuple[list[str], tuple[str, ...]]]:
+        """Each phrase of the question that has alternatives: its terms and what the corpus says instead."""
         for word in _SURFACE.findall(question):
-            found.update(dict.fromkeys(self.cased.get(word, ())))
+            if word in self.cased:
+                yield tokenize(word), self.cased[word]
         terms = tokenize(question)
         for start in range(len(terms)):
             for end in range(min(len(terms), start + self.longest), start, -1):
-                found.update(dict.fromkeys(self.phrases.get(" ".join(terms[start:end]), ())))
-        return list(found)
+                phrase = terms[start:end]
+                if (found := self.phrases.get(" ".join(phrase))) is not None:
+                    yield phrase, found
 
     def to_json(self) -> bytes:
         return json.dumps(

@@ -87,6 +87,7 @@ class Answerer:
         self._interrogatives = frozenset(index.bm25.tokenize(" ".join(sorted(INTERROGATIVES))))
         foreign = index.vocabulary.foreign if index.vocabulary is not None else ()
         self.foreign = ForeignWords.of(foreign, index.bm25.tokenize)  # medical words the corpus lacks
+        self._vocabulary = index.vocabulary if settings.vocabulary else None
         self.related = (
             RelatedFinder(index.article_index, self.encode_queries, self.served_article, settings)
             if index.article_index is not None
@@ -175,8 +176,13 @@ class Answerer:
         # be the covered rarest term of "What is the capital of France?". A question of wh-words only keeps them.
         terms = [t for t in terms if t not in self._interrogatives] or terms
         bm25 = self.index.bm25
+        linked = self._vocabulary.linked_terms(question, bm25.tokenize) if self._vocabulary is not None else set()
         question_terms = QuestionTerms.of(
-            terms, bm25.document_frequencies(terms), max(bm25.size, 1), bm25.abbreviates_known, self.foreign.terms
+            terms,
+            bm25.document_frequencies(terms),
+            max(bm25.size, 1),
+            lambda term: term in linked or bm25.abbreviates_known(term),
+            self.foreign.terms,
         )
         fused = plain_hybrid if plain_hybrid is not None else self.ranker.fuse(plain, Mode.HYBRID)
         candidates = [self.index.chunks.article_id(fused[0].row)] if fused else []

@@ -52,7 +52,9 @@ class QuestionTerms:
     terms: list[str]
     idf: NDArray[np.float64]
     known: NDArray[np.bool_]  # the corpus uses the term
-    abbreviated: NDArray[np.bool_]  # unknown, but it begins a term the corpus uses
+    # unknown, but the corpus says it another way: it begins a term the corpus uses ("upa" → "upadacitinib"), or
+    # the clinical vocabulary links it to words the corpus says ("flu" → "influenza", "TB" → "tuberculosis")
+    reached: NDArray[np.bool_]
     foreign_medical: NDArray[np.bool_]  # a medical word the corpus lacks ("warfarin"; index/vocabulary.py)
 
     @classmethod
@@ -61,16 +63,16 @@ class QuestionTerms:
         terms: list[str],
         frequencies: Sequence[int],
         documents: int,
-        abbreviates: Callable[[str], bool],
+        reaches: Callable[[str], bool],
         foreign_medical: frozenset[str] = frozenset(),
     ) -> QuestionTerms:
         unique = list(dict.fromkeys(terms))
         df = np.array([frequencies[terms.index(t)] for t in unique], dtype=np.float64)
         idf = np.log1p((documents - df + 0.5) / (df + 0.5))
         known = df > 0
-        abbreviated = np.array([not k and abbreviates(t) for t, k in zip(unique, known, strict=True)], dtype=bool)
+        reached = np.array([not k and reaches(t) for t, k in zip(unique, known, strict=True)], dtype=bool)
         foreign = np.array([not k and t in foreign_medical for t, k in zip(unique, known, strict=True)], dtype=bool)
-        return cls(unique, idf, known, abbreviated, foreign)
+        return cls(unique, idf, known, reached, foreign)
 
 
 def features(
@@ -84,9 +86,10 @@ def features(
     """The signals above, in `FEATURES` order, for a question with at least one term.
 
     Words the corpus never uses are common in answerable questions too (lay words, abbreviations, typos), so
-    coverage is measured over the words the corpus knows, and the unknown share is a feature of its own; the share
-    held by medical words the corpus lacks is another, since a drug or disease no article names ("warfarin",
-    "gout") says more than a lay word ("jabs") does.
+    coverage is measured over the words the corpus knows, and the unknown share (less the words the corpus says
+    another way: `QuestionTerms.reached`) is a feature of its own; the share held by medical words the corpus lacks
+    is another, since a drug or disease no article names ("warfarin", "gout") says more than a lay word ("jabs")
+    does.
     `coverings`: which of the question's terms each candidate best article holds (the top passage's article, and
     the open article's when the question is asked on an article page); the one covering most of the question counts.
     `centroid_cosine`: the question's cosine with the corpus centroid. Raw cosine says as much about the question
@@ -113,7 +116,7 @@ def features(
             float(known_idf[covered].sum() / known_total) if has_known else 0.0,
             float(covered[int(np.argmax(known_idf))]) if has_known else 0.0,
             float(uncovered_known.max() / question.idf.max()) if len(uncovered_known) else 0.0,
-            float(question.idf[~question.known & ~question.abbreviated].sum() / question.idf.sum()),
+            float(question.idf[~question.known & ~question.reached].sum() / question.idf.sum()),
             len(bm25_top5 & dense_top5) / 5,
             min(bm25_top / (bm25_saturation * known_total), 1.0) if has_known else 0.0,
             fused_gap,

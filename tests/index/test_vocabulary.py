@@ -75,6 +75,13 @@ def test_a_question_finds_what_the_corpus_calls_its_terms(vocabulary: Vocabulary
     assert "non-radiographic axial spondyloarthritis" in found
 
 
+def test_a_question_knows_which_of_its_terms_the_corpus_says_another_way(vocabulary: Vocabulary) -> None:
+    """Answerability counts these as reached, not as words outside the corpus (rag/answerability.py)."""
+    assert vocabulary.linked_terms("how common is shingles with MTX?", tokenize) == {"shingl", "mtx"}
+    assert vocabulary.linked_terms("what ANC cut-off?", tokenize) == {"anc"}
+    assert vocabulary.linked_terms("is it safe in gout?", tokenize) == set()
+
+
 def test_only_alternatives_the_corpus_says_are_kept(vocabulary: Vocabulary) -> None:
     assert vocabulary.alternatives("TB screening first?", tokenize) == []  # the corpus never says tuberculosis
     assert vocabulary.alternatives("upadacitinib dose", tokenize) == []

@@ -66,6 +66,15 @@ def test_a_drug_or_disease_the_corpus_lacks_counts_apart_from_lay_words(answerer
     assert foreign[at] > 0.5 and lay[at] == 0
 
 
+def test_a_lay_word_the_corpus_says_another_way_is_not_outside_its_vocabulary(answerer: Answerer) -> None:
+    """ "flu" is a word no article uses, but the clinical vocabulary links it to "influenza", which one does."""
+    at = FEATURES.index("outside_vocabulary")
+    linked = answerer.search("flu vaccine on upadacitinib?").features
+    unknown = answerer.search("guitar vaccine on upadacitinib?").features
+    assert linked is not None and unknown is not None
+    assert linked[at] == 0 and unknown[at] > 0
+
+
 def test_the_served_model_averages_its_draws() -> None:
     """The bag answers when its members' logits, each over its own threshold, average at least zero."""
     rng = np.random.default_rng(0)
