@@ -159,14 +159,16 @@
 
   function renderAnswer(body) {
     var out = [caveatBox(body.caveat)];
-    var unmentioned = body.unmentioned || [];
-    if (!body.answered || body.passages.length === 0) {
+    var declined = !body.answered || body.passages.length === 0;
+    var unmentioned = body.unmentioned || [];  // drug or disease names no approved article says
+    if (declined) {
       out.push(el("p", { class: "none", text: "No approved article answers this." }));
     }
     if (unmentioned.length) {
-      out.push(el("p", { class: "unmentioned", text: "Not mentioned in any approved article: " + unmentioned.join(", ") + "." }));
+      var named = "Not mentioned in any approved article: " + unmentioned.join(", ") + ".";
+      out.push(el("p", { class: "unmentioned", text: named }));
     }
-    if (!body.answered || body.passages.length === 0) {
+    if (declined) {
       return out;
     }
     var list = el("ol", { class: "passages" });
