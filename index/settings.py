@@ -297,8 +297,7 @@ class Settings(BaseSettings):
 
     def index_fingerprint(self) -> str:
         """The settings that change what an index build writes (cached indexes are keyed by it)."""
-        fields: tuple[str, ...] = ("bm25_method", "bm25_k1", "bm25_b", "bm25_header", "bm25_stopwords", "bm25_stem")
-        fields += ("related_bm25_b",) + (("bm25_normalize",) if self.bm25_normalize else ())  # off: the old key
+        fields = ("bm25_method", "bm25_k1", "bm25_b", "bm25_header", "bm25_stopwords", "bm25_stem", "related_bm25_b")
         # dense_* settings are left out on purpose: exact and IVF indexes of one corpus rank almost alike, and
         # keeping them out leaves existing cached evaluation indexes valid.
         values = {name: getattr(self, name) for name in fields} | {"model": str(self.resolved_model_path())}
@@ -309,6 +308,8 @@ class Settings(BaseSettings):
             values["vocabulary_sources"] = source_versions()
         if self.bm25_answer_types:  # likewise
             values["bm25_answer_types"] = ANSWER_TYPES_VERSION
+        if self.bm25_normalize:  # likewise
+            values["bm25_normalize"] = True
         if self.bm25_answer_type_weight != 1:  # the answerability model is trained on the BM25 scores it gives
             values["bm25_answer_type_weight"] = self.bm25_answer_type_weight
         if self.answerability_draws != type(self).model_fields["answerability_draws"].default:  # in TRAINING_KEY

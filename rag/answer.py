@@ -87,7 +87,6 @@ class Answerer:
         self._interrogatives = frozenset(index.bm25.tokenize(" ".join(sorted(INTERROGATIVES))))
         foreign = index.vocabulary.foreign if index.vocabulary is not None else ()
         self.foreign = ForeignWords.of(foreign, index.bm25.tokenize)  # medical words the corpus lacks
-        self._vocabulary = index.vocabulary if settings.vocabulary else None
         self.related = (
             RelatedFinder(index.article_index, self.encode_queries, self.served_article, settings)
             if index.article_index is not None
@@ -176,7 +175,7 @@ class Answerer:
         # be the covered rarest term of "What is the capital of France?". A question of wh-words only keeps them.
         terms = [t for t in terms if t not in self._interrogatives] or terms
         bm25 = self.index.bm25
-        linked = self._vocabulary.linked_terms(question, bm25.tokenize) if self._vocabulary is not None else set()
+        linked = self.ranker.bm25.linked_terms(question)
         question_terms = QuestionTerms.of(
             terms,
             bm25.document_frequencies(terms),
