@@ -117,15 +117,19 @@ class Bm25Index:
             return np.zeros(self.size, dtype=np.float64)
         return np.asarray(self._model.get_scores(tokens), dtype=np.float64)
 
-    def abbreviates_known(self, term: str) -> bool:
-        """The term (3+ characters) begins some term the corpus uses: "upa" → "upadacitinib", "tofa" → ...;
-        how clinicians shorten what the corpus spells out."""
+    def completions(self, term: str, limit: int = 20) -> list[str]:
+        """The terms the corpus uses that the term (3+ characters) begins: "upa" → "upadacitinib", "tofa" → ...;
+        how clinicians shorten what the corpus spells out. At most `limit`, in alphabetical order."""
         if len(term) < 3:
-            return False
+            return []
         if self._sorted_vocab is None:
             self._sorted_vocab = sorted(self._vocab)
         at = bisect.bisect_left(self._sorted_vocab, term)
-        return at < len(self._sorted_vocab) and self._sorted_vocab[at].startswith(term)
+        found: list[str] = []
+        while at < len(self._sorted_vocab) and len(found) < limit and self._sorted_vocab[at].startswith(term):
+            found.append(self._sorted_vocab[at])
+            at += 1
+        return found
 
     def held_by(self, terms: list[str], rows: NDArray[np.int64]) -> NDArray[np.bool_]:
         """Whether any of `rows` (BM25 rows, ascending) holds each (already tokenised) term: a binary search of each

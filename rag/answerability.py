@@ -50,29 +50,51 @@ class QuestionTerms:
     """The question's BM25 terms (stemmed, stop words dropped) with their IDF over the served corpus."""
 
     terms: list[str]
+    # For a term the corpus says another way (`reached`), the IDF of what it says instead (`readings`).
     idf: NDArray[np.float64]
     known: NDArray[np.bool_]  # the corpus uses the term
     # unknown, but the corpus says it another way: it begins a term the corpus uses ("upa" → "upadacitinib"), or
     # the clinical vocabulary links it to words the corpus says ("flu" → "influenza", "TB" → "tuberculosis")
     reached: NDArray[np.bool_]
     foreign_medical: NDArray[np.bool_]  # a medical word the corpus lacks ("warfarin"; index/vocabulary.py)
+    readings: list[list[tuple[str, ...]]]  # per term, the corpus's terms for it: [("neutrophil", "count")] for "anc"
 
     @classmethod
     def of(
         cls,
         terms: list[str],
-        frequencies: Sequence[int],
+        document_frequencies: Callable[[list[str]], Sequence[int]],
         documents: int,
-        reaches: Callable[[str], bool],
+        readings: Callable[[str], list[tuple[str, ...]]],
         foreign_medical: frozenset[str] = frozenset(),
     ) -> QuestionTerms:
+        """`readings`: what the corpus says for a term it does not use (nothing when it says nothing for it)."""
         unique = list(dict.fromkeys(terms))
-        df = np.array([frequencies[terms.index(t)] for t in unique], dtype=np.float64)
-        idf = np.log1p((documents - df + 0.5) / (df + 0.5))
+        df = np.array(document_frequencies(unique), dtype=np.float64)
         known = df > 0
-        reached = np.array([not k and reaches(t) for t, k in zip(unique, known, strict=True)], dtype=bool)
+        said = [[] if k else readings(t) for t, k in zip(unique, known, strict=True)]
+        for i, alternatives in enumerate(said):
+            # A reading is as specific as its rarest word, and a term with several readings as its commonest one.
+            if alternatives:
+                df[i] = max(min(document_frequencies(list(reading))) for reading in alternatives)
+        idf = np.log1p((documents - df + 0.5) / (df + 0.5))
+        reached = np.array([bool(alternatives) for alternatives in said], dtype=bool)
         foreign = np.array([not k and t in foreign_medical for t, k in zip(unique, known, strict=True)], dtype=bool)
-        return cls(unique, idf, known, reached, foreign)
+        return cls(unique, idf, known, reached, foreign, said)
+
+    def covered(self, holds: Callable[[list[str]], NDArray[np.bool_]]) -> NDArray[np.bool_]:
+        """Which of the terms an article covers, given which of a list of terms it holds: a known term where the
+        article holds it, a reached term where it holds every word of one of its readings ("neutrophil count" for
+        "ANC"), so a question's abbreviations and brand names count as much as its other words."""
+        spelled = [term for alternatives in self.readings for reading in alternatives for term in reading]
+        held = holds(self.terms + spelled)
+        covered = held[: len(self.terms)].copy()
+        at = len(self.terms)
+        for i, alternatives in enumerate(self.readings):
+            for reading in alternatives:
+                covered[i] |= bool(held[at : at + len(reading)].all())
+                at += len(reading)
+        return covered
 
 
 def features(
@@ -86,11 +108,11 @@ def features(
     """The signals above, in `FEATURES` order, for a question with at least one term.
 
     Words the corpus never uses are common in answerable questions too (lay words, abbreviations, typos), so
-    coverage is measured over the words the corpus knows, and the unknown share (less the words the corpus says
-    another way: `QuestionTerms.reached`) is a feature of its own; the share held by medical words the corpus lacks
-    is another, since a drug or disease no article names ("warfarin", "gout") says more than a lay word ("jabs")
-    does.
-    `coverings`: which of the question's terms each candidate best article holds (the top passage's article, and
+    coverage is measured over the words the corpus knows or says another way (`QuestionTerms.reached`: "Rinvoq",
+    "ANC", "upa" count as what the corpus says for them), and the unknown share of the others is a feature of its
+    own; the share held by medical words the corpus lacks is another, since a drug or disease no article names
+    ("warfarin", "gout") says more than a lay word ("jabs") does.
+    `coverings`: which of the question's terms each candidate best article covers (the top passage's article, and
     the open article's when the question is asked on an article page); the one covering most of the question counts.
     `centroid_cosine`: the question's cosine with the corpus centroid. Raw cosine says as much about the question
     (how much it sounds like the corpus at all) as about the match; the top hit's margin over the centroid says
@@ -100,7 +122,7 @@ def features(
     cosines = [h.score for h in retrieved.dense]
     top = cosines[0] if cosines else 0.0
     tenth = cosines[min(9, len(cosines) - 1)] if cosines else 0.0
-    known_idf = question.idf * question.known
+    known_idf = question.idf * (question.known | question.reached)  # the words the corpus says, one way or another
     covered = max(coverings, key=lambda c: float(known_idf[c].sum()), default=np.zeros(len(question.terms), bool))
     known_total = float(known_idf.sum())
     uncovered_known = known_idf[~covered]

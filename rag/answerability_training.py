@@ -49,7 +49,7 @@ FOLDS = 5  # cross-fitting over the real calibration questions
 # What a model learns from: its features and how its free labels are drawn. Evaluation caches built indexes under
 # it, so a change to either retrains instead of reusing an index whose model was trained otherwise.
 DRAWS: int = Settings.model_fields["answerability_draws"].default  # draws averaged into the served model
-TRAINING_KEY = f"{','.join(FEATURES)}; free labels v3; content terms; linked terms reached; {DRAWS} draws"
+TRAINING_KEY = f"{','.join(FEATURES)}; free labels v3; content terms; linked terms reached and covered; {DRAWS} draws"
 MEDICAL_SWAPS = 0.5  # share of entity swaps and out-of-domain words that are medical words the corpus lacks
 PARAPHRASED = 1.0  # share of pseudo-questions with one word (not the rarest) said in a word the corpus lacks
 # The model's word-piece vocabulary: early ids are common words (noise a clinician adds), later ones rarer words

@@ -50,9 +50,10 @@ class Bm25Retriever:
             return []
         return self._vocabulary.alternatives(query, self._index.tokenize)
 
-    def linked_terms(self, query: str) -> set[str]:
-        """The query's terms the vocabulary links to what the corpus says (whatever their ranking weight)."""
-        return set() if self._vocabulary is None else self._vocabulary.linked_terms(query, self._index.tokenize)
+    def linked_terms(self, query: str) -> dict[str, set[tuple[str, ...]]]:
+        """The query's terms the vocabulary links to what the corpus says, with the terms of what it says (whatever
+        their ranking weight)."""
+        return {} if self._vocabulary is None else self._vocabulary.linked_terms(query, self._index.tokenize)
 
     def search(self, query: str, k: int, asking: str | None = None) -> Bm25Hits:
         """`asking`: the clinician's own words when `query` carries context (see `Bm25Index.search`)."""

@@ -47,3 +47,10 @@ def test_expanded_search_is_the_best_of_the_scores(index: Bm25Index) -> None:
 
 def test_weight_zero_leaves_the_ranking_alone(index: Bm25Index) -> None:
     assert index.search("shingles vaccines", 10, ["herpes zoster"], 0.0) == index.search("shingles vaccines", 10)
+
+
+def test_a_shortened_word_completes_to_the_terms_the_corpus_uses(index: Bm25Index) -> None:
+    """Clinicians shorten what the corpus spells out ("upa", "tofa"); two letters are too short to tell."""
+    assert index.completions("upa") == ["upadacitinib"]
+    assert index.completions("up") == []
+    assert index.completions("zzz") == []

@@ -18,6 +18,7 @@ from index.vocabulary import (
     build_vocabulary,
     defined_abbreviations,
     drug_names,
+    head_forms,
     medical_abbreviations,
     source_versions,
 )
@@ -29,6 +30,7 @@ CORPUS = [
     "Upadacitinib › Safety › Herpes zoster occurred in 2% of patients; the recombinant vaccine is preferred.",
     "Upadacitinib › Use › It may be combined with methotrexate in ankylosing spondylitis and psoriatic arthritis.",
     "Upadacitinib › Monitoring › Check haemoglobin, the absolute neutrophil count and liver enzymes.",
+    "Upadacitinib › Renal › No dose change is needed for any glomerular filtration rate above 15.",
 ]
 
 
@@ -77,9 +79,25 @@ def test_a_question_finds_what_the_corpus_calls_its_terms(vocabulary: Vocabulary
 
 def test_a_question_knows_which_of_its_terms_the_corpus_says_another_way(vocabulary: Vocabulary) -> None:
     """Answerability counts these as reached, not as words outside the corpus (rag/answerability.py)."""
-    assert vocabulary.linked_terms("how common is shingles with MTX?", tokenize) == {"shingl", "mtx"}
-    assert vocabulary.linked_terms("what ANC cut-off?", tokenize) == {"anc"}
-    assert vocabulary.linked_terms("is it safe in gout?", tokenize) == set()
+    linked = vocabulary.linked_terms("how common is shingles with MTX?", tokenize)
+    assert linked.keys() == {"shingl", "mtx"}
+    assert ("methotrex",) in linked["mtx"]
+    assert vocabulary.linked_terms("what ANC cut-off?", tokenize) == {"anc": {("absolut", "neutrophil", "count")}}
+    assert vocabulary.linked_terms("is it safe in gout?", tokenize) == {}
+
+
+def test_a_meaning_the_corpus_says_without_its_leading_modifier_still_counts(vocabulary: Vocabulary) -> None:
+    """eGFR is the *estimated* glomerular filtration rate; a corpus that says "glomerular filtration rate" says it."""
+    assert head_forms("estimated glomerular filtration rate", tokenize) == [
+        "estimated glomerular filtration rate",
+        "glomerular filtration rate",
+        "filtration rate",
+    ]
+    assert head_forms("herpes zoster", tokenize) == ["herpes zoster"]  # never one word: "zoster", "count", "rate"
+    assert head_forms("doxorubicin for injection", tokenize) == ["doxorubicin for injection"]
+    assert head_forms("protein kinase C I", tokenize) == ["protein kinase C I"]
+    found = [a.lower() for a in vocabulary.alternatives("dose at an eGFR of 25?", tokenize)]
+    assert "glomerular filtration rate" in found
 
 
 def test_only_alternatives_the_corpus_says_are_kept(vocabulary: Vocabulary) -> None:

@@ -75,6 +75,15 @@ def test_a_lay_word_the_corpus_says_another_way_is_not_outside_its_vocabulary(an
     assert linked[at] == 0 and unknown[at] > 0
 
 
+def test_an_abbreviation_covers_as_much_as_what_the_corpus_says_for_it(answerer: Answerer) -> None:
+    """No article says "ANC"; an article that says "neutrophil count" covers it as it covers the words."""
+    at = FEATURES.index("known_coverage_best_article")
+    short = answerer.search("lowest ANC to start upadacitinib?").features
+    spelled = answerer.search("lowest neutrophil count to start upadacitinib?").features
+    assert short is not None and spelled is not None
+    assert short[at] == pytest.approx(spelled[at]) and short[at] > 0.5
+
+
 def test_the_served_model_averages_its_draws() -> None:
     """The bag answers when its members' logits, each over its own threshold, average at least zero."""
     rng = np.random.default_rng(0)
