@@ -108,7 +108,7 @@ def features(
     """The signals above, in `FEATURES` order, for a question with at least one term.
 
     Words the corpus never uses are common in answerable questions too (lay words, abbreviations, typos), so
-    coverage is measured over the words the corpus knows or says another way (`QuestionTerms.reached`: "Rinvoq",
+    coverage is measured over the words the corpus knows or says another way (`QuestionTerms.reached`: "MTX",
     "ANC", "upa" count as what the corpus says for them), and the unknown share of the others is a feature of its
     own; the share held by medical words the corpus lacks is another, since a drug or disease no article names
     ("warfarin", "gout") says more than a lay word ("jabs") does.
