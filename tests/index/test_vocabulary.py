@@ -17,6 +17,7 @@ from index.vocabulary import (
     WordNet,
     build_vocabulary,
     defined_abbreviations,
+    derived_abbreviations,
     drug_names,
     head_forms,
     medical_abbreviations,
@@ -31,6 +32,7 @@ CORPUS = [
     "Upadacitinib › Use › It may be combined with methotrexate in ankylosing spondylitis and psoriatic arthritis.",
     "Upadacitinib › Monitoring › Check haemoglobin, the absolute neutrophil count and liver enzymes.",
     "Upadacitinib › Renal › No dose change is needed for any glomerular filtration rate above 15.",
+    "Upadacitinib › Trials › After a TNF inhibitor had failed, 41% reached ASAS40 at week 14 against placebo.",
 ]
 
 
@@ -98,6 +100,27 @@ def test_a_meaning_the_corpus_says_without_its_leading_modifier_still_counts(voc
     assert head_forms("protein kinase C I", tokenize) == ["protein kinase C I"]
     found = [a.lower() for a in vocabulary.alternatives("dose at an eGFR of 25?", tokenize)]
     assert "glomerular filtration rate" in found
+
+
+def test_an_abbreviation_has_a_plural_and_an_inhibitor_class() -> None:
+    derived = set(derived_abbreviations([("TNF", "tumor necrosis factor"), ("AE", "adverse event")]))
+    assert {("TNFs", "tumor necrosis factor"), ("AEs", "adverse event")} <= derived
+    assert {("TNFi", "TNF inhibitor"), ("TNFi", "tumor necrosis factor inhibitor")} <= derived
+    assert derived_abbreviations([("tumor necrosis factor", "TNF"), ("A", "adenine"), ("flu", "influenza")]) == []
+    assert not any(short == "AEss" for short, _ in derived_abbreviations([("AEs", "adverse events")]))
+
+
+def test_clinical_shorthand_finds_what_the_corpus_says(vocabulary: Vocabulary) -> None:
+    """Note shorthand no installed source spells out (index/shorthand.py), and the derived forms of abbreviations."""
+    linked = vocabulary.linked_terms("pt failed a TNFi - ASAS40 at wk 14 vs pbo?", tokenize)
+    assert linked == {
+        "pt": {("patient",)},
+        "tnfi": {("tnf", "inhibitor")},
+        "wk": {("week",)},
+        "pbo": {("placebo",)},
+    }
+    assert "liver enzymes" in vocabulary.alternatives("LFTs before starting?", tokenize)
+    assert vocabulary.alternatives("any SGLT2i?", tokenize) == []  # the corpus names no such class
 
 
 def test_only_alternatives_the_corpus_says_are_kept(vocabulary: Vocabulary) -> None:
