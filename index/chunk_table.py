@@ -148,13 +148,17 @@ class ChunkTable(Sequence[Chunk]):
         return Chunk.model_construct(
             chunk_id=self._ids[row],
             article_id=self._article_names[self._article_code[row]],
-            section=tuple(self._section_names[i] for i in self._section.bounds(row)),
+            section=self.section_of(row),
             text=self._text[row],
             citations=tuple(self._citation_values[i] for i in self._citations.bounds(row)),
             start=self._start[row],
             end=self._end[row],
             header=self._header_names[self._header_code[row]],
         )
+
+    def section_of(self, row: int) -> tuple[str, ...]:
+        """The section path of one row, without building its chunk."""
+        return tuple(self._section_names[i] for i in self._section.bounds(row))
 
     def article_id(self, row: int) -> str:
         """The article of one row, without building its chunk."""

@@ -2,7 +2,8 @@
 and the benchmarks all rank through `Answerer.search`.
 
     question ─┬─ plain query ──────── Ranker (retrieve + fuse) ─┐
-              ├─ contextual query ─── Ranker ───────────────────┼─ context.merge ─┬─ approved rows, best first
+              ├─ contextual query ─── Ranker (open article's ───┼─ context.merge ─┬─ approved rows, best first
+              │                       answer as plain ranks it) │                 │
               └─ open article ─────── Ranker.rank_within ───────┘                 │
     plain query's candidates ── answerability (rag/answerability.py) ─────────────┴─ Answer (passages, caveat)
 
@@ -29,7 +30,7 @@ from index.settings import Settings
 from index.store import IndexUnavailable, LoadedIndex
 from index.tokenize import INTERROGATIVES
 from rag.answerability import AnswerabilityModel, QuestionTerms, corpus_centroid, features
-from rag.context import ContextVectors, context_parts, contextual_query, merge
+from rag.context import ContextVectors, context_parts, contextual_query, merge, placed_as_plain
 from rag.passages import to_passage
 from rag.ranking import Ranker, Retrieved
 from rag.related import RelatedFinder
@@ -150,8 +151,9 @@ class Answerer:
             )
             # The clinician asks for a kind of answer, the article's question does not ("Is one month sufficient…?"
             # would make every follow-up on its page ask for a duration).
-            contextual_ranking = self.ranker.rank(contextual, contextual_vector, mode, blocked, asking=question)
-            hits = merge(hits, contextual_ranking, self.settings.rrf_k)
+            echo = self._answer_rows(article)
+            contextual_ranking = self.ranker.rank(contextual, contextual_vector, mode, blocked | echo, asking=question)
+            hits = merge(hits, placed_as_plain(contextual_ranking, hits, echo), self.settings.rrf_k)
         if article is not None and self.settings.article_weight > 0:
             rows = [r for r in self.servable.rows_of(article.id) if r not in blocked]
             local = self.ranker.rank_within(question, plain_vector, rows, mode)
@@ -160,6 +162,14 @@ class Answerer:
         if not _WORD.search(question):
             answered = False  # nothing to answer: only punctuation, control characters or blanks
         return Ranked(hits, answerability, answered, values)
+
+    def _answer_rows(self, article: Article | None) -> frozenset[int]:
+        """The rows of the article's short answer (the text under its question, before any section)."""
+        if article is None:
+            return frozenset()
+        heading = (article.answer_heading,) if article.answer_heading else ()
+        chunks = self.index.chunks
+        return frozenset(r for r in self.servable.rows_of(article.id) if chunks.section_of(r) == heading)
 
     def _answerability(
         self,

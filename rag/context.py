@@ -3,7 +3,9 @@
 Two signals, each beside the plain question's own ranking, never instead of it, so a question that stands on its
 own keeps the passages it finds alone:
 - the contextual query: an elliptical question ("and in pregnancy?") borrows words from the open article's
-  question and the earlier turns, so the open article's claims rise while better claims elsewhere still rank;
+  question and the earlier turns, so the open article's claims rise while better claims elsewhere still rank. The
+  open article's short answer restates that question, so the contextual query cannot judge it: the plain question's
+  rank of it stands in (`placed_as_plain`);
 - optionally (`article_weight` > 0), the open article's own chunks ranked for the plain question, fused with the
   global ranking. Off by default: measured on the gold tune half, any weight filled the top 3 with the open
   article's chunks even where another article answers (eval/RESULTS.md).
@@ -78,6 +80,20 @@ class ContextVectors:
 
 def _length(text: str) -> int:
     return max(len(text.split()), 1)
+
+
+def placed_as_plain(contextual: list[FusedHit], plain: list[FusedHit], rows: frozenset[int]) -> list[FusedHit]:
+    """The contextual ranking (ranked without `rows`) with `rows` where the plain ranking has them.
+
+    For the open article's short answer: it restates the article's question, which the contextual query begins with,
+    so the contextual query matches it whatever the follow-up asks (the hub passage of eval/RESULTS.md). The plain
+    question's rank stands in for it, so the answer rises on a follow-up it answers and not on every other one.
+    """
+    placed = [hit for hit in contextual if hit.row not in rows]
+    for at, hit in enumerate(plain):
+        if hit.row in rows:
+            placed.insert(at, hit)
+    return placed
 
 
 def merge(first: list[FusedHit], second: list[FusedHit], rrf_k: int, second_weight: float = 0.5) -> list[FusedHit]:

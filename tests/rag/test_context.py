@@ -7,7 +7,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rag.answer import Answerer
-from rag.context import ContextVectors, context_parts, contextual_query, merge
+from rag.context import ContextVectors, context_parts, contextual_query, merge, placed_as_plain
 from rag.types import FusedHit
 from tests.conftest import SEED_ID
 
@@ -24,6 +24,25 @@ def test_a_follow_up_the_article_does_not_cover_still_finds_another_article(answ
     ranked = answerer.search("Is the shingles vaccine Shingrix recommended before starting?", article_id=SEED_ID)
     top = [answerer.index.chunks[h.row].article_id for h in ranked.hits[:3]]
     assert VACCINES in top
+
+
+def test_the_open_article_answer_leads_only_where_the_follow_up_asks_for_it(answerer: Answerer) -> None:
+    """The short answer restates the article's question, which the contextual query holds (the hub passage)."""
+    article = answerer.index.articles[SEED_ID]
+    chunks = answerer.index.chunks
+    summary = {r for r in answerer.servable.rows_of(SEED_ID) if chunks[r].section == (article.answer_heading,)}
+    assert summary
+    asked = answerer.search("is it indicated in axSpA?", article_id=SEED_ID)
+    assert asked.hits[0].row in summary
+    other = answerer.search("is it safe in older smokers?", article_id=SEED_ID)
+    assert not summary & {h.row for h in other.hits[:3]}
+
+
+def test_rows_the_contextual_query_cannot_judge_take_their_plain_rank() -> None:
+    plain = [FusedHit(row=r, fused=1.0) for r in (5, 7, 1, 9)]
+    contextual = [FusedHit(row=r, fused=1.0) for r in (1, 2, 3)]
+    assert [h.row for h in placed_as_plain(contextual, plain, frozenset({7, 9}))] == [1, 7, 2, 9, 3]
+    assert [h.row for h in placed_as_plain(contextual, plain, frozenset())] == [1, 2, 3]
 
 
 def test_contextual_query_reads_history_and_optionally_the_article_question(answerer: Answerer) -> None:
