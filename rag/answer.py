@@ -151,7 +151,8 @@ class Answerer:
             )
             # The clinician asks for a kind of answer, the article's question does not ("Is one month sufficient…?"
             # would make every follow-up on its page ask for a duration).
-            echo = self._answer_rows(article)
+            # The short answer echoes the article's question only when the contextual query holds that question.
+            echo = self._answer_rows(article) if self.settings.context_article_question else frozenset()
             contextual_ranking = self.ranker.rank(contextual, contextual_vector, mode, blocked | echo, asking=question)
             hits = merge(hits, placed_as_plain(contextual_ranking, hits, echo), self.settings.rrf_k)
         if article is not None and self.settings.article_weight > 0:
