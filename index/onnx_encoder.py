@@ -71,5 +71,6 @@ def configured_query_encoder(settings: Settings) -> QueryEncoder | None:
     """The ONNX encoder when `FOLLOWUP_QUERY_ENCODER=onnx-int8`; None means the torch model embeds questions."""
     if settings.query_encoder != "onnx-int8":
         return None
-    encoder = OnnxQueryEncoder(packaged_onnx_path(), settings.resolved_model_path(), threads=settings.query_threads)
+    onnx_path = settings.query_onnx_path or packaged_onnx_path()
+    encoder = OnnxQueryEncoder(onnx_path, settings.resolved_model_path(), threads=settings.query_threads)
     return encoder.encode

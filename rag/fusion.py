@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
+from numpy.typing import NDArray
 
 from rag.types import FusedHit, Hit
 
@@ -29,30 +30,62 @@ class Fusion(StrEnum):
     THEORETICAL_MINMAX = "theoretical_minmax"
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Parts:
-    bm25: float | None = None
-    bm25_rank: int | None = None
-    dense: float | None = None
-    dense_rank: int | None = None
+    """The union of two rankings' rows, one entry per row, with each retriever's score and 1-based rank (rank 0:
+    the retriever did not return the row). Arrays, not an object per row: a follow-up fuses five rankings, and the
+    search's own CPU per gold question (everything but embedding) fell from 2.9-3.1 to 2.6-2.7 ms with them."""
+
+    rows: NDArray[np.int64]
+    bm25: NDArray[np.float64]
+    bm25_rank: NDArray[np.int64]
+    dense: NDArray[np.float64]
+    dense_rank: NDArray[np.int64]
+    bm25_at: NDArray[np.int64]  # where each BM25 hit's row sits in `rows`
+    dense_at: NDArray[np.int64]
 
 
-def _collect(bm25: list[Hit], dense: list[Hit]) -> dict[int, _Parts]:
-    parts: dict[int, _Parts] = {}
-    for rank, hit in enumerate(bm25, start=1):
-        entry = parts.setdefault(hit.row, _Parts())
-        entry.bm25, entry.bm25_rank = hit.score, rank
-    for rank, hit in enumerate(dense, start=1):
-        entry = parts.setdefault(hit.row, _Parts())
-        entry.dense, entry.dense_rank = hit.score, rank
-    return parts
+def _collect(bm25: list[Hit], dense: list[Hit]) -> _Parts:
+    lexical_rows = np.fromiter((h.row for h in bm25), dtype=np.int64, count=len(bm25))
+    semantic_rows = np.fromiter((h.row for h in dense), dtype=np.int64, count=len(dense))
+    rows, where = np.unique(np.concatenate([lexical_rows, semantic_rows]), return_inverse=True)
+    bm25_at, dense_at = where[: len(bm25)], where[len(bm25) :]
+    lexical, lexical_rank = np.zeros(len(rows)), np.zeros(len(rows), dtype=np.int64)
+    semantic, semantic_rank = np.zeros(len(rows)), np.zeros(len(rows), dtype=np.int64)
+    lexical[bm25_at] = [h.score for h in bm25]
+    lexical_rank[bm25_at] = np.arange(1, len(bm25) + 1)
+    semantic[dense_at] = [h.score for h in dense]
+    semantic_rank[dense_at] = np.arange(1, len(dense) + 1)
+    return _Parts(rows, lexical, lexical_rank, semantic, semantic_rank, bm25_at, dense_at)
 
 
-def _ranked(parts: dict[int, _Parts], fused: dict[int, float]) -> list[FusedHit]:
-    hits = [FusedHit(row=row, fused=fused[row], **vars(entry)) for row, entry in parts.items()]
+def _ranked(parts: _Parts, fused: NDArray[np.float64]) -> list[FusedHit]:
     # Ties go to the better single rank, then the lower row, so results are deterministic.
-    hits.sort(key=lambda h: (-h.fused, min(h.bm25_rank or _UNRANKED, h.dense_rank or _UNRANKED), h.row))
-    return hits
+    best_rank = np.minimum(
+        np.where(parts.bm25_rank > 0, parts.bm25_rank, _UNRANKED),
+        np.where(parts.dense_rank > 0, parts.dense_rank, _UNRANKED),
+    )
+    order = np.lexsort((parts.rows, best_rank, -fused))
+    columns = zip(
+        parts.rows[order].tolist(),
+        fused[order].tolist(),
+        parts.bm25[order].tolist(),
+        parts.bm25_rank[order].tolist(),
+        parts.dense[order].tolist(),
+        parts.dense_rank[order].tolist(),
+        strict=True,
+    )
+    return [
+        FusedHit(
+            row,
+            score,
+            bm25 if bm25_rank else None,
+            bm25_rank or None,
+            dense if dense_rank else None,
+            dense_rank or None,
+        )
+        for row, score, bm25, bm25_rank, dense, dense_rank in columns
+    ]
 
 
 def reciprocal_rank_fusion(bm25: list[Hit], dense: list[Hit], k: int = 60, bm25_weight: float = 0.5) -> list[FusedHit]:
@@ -66,11 +99,9 @@ def reciprocal_rank_fusion(bm25: list[Hit], dense: list[Hit], k: int = 60, bm25_
         raise ValueError(f"bm25 weight must be between 0 and 1, got {bm25_weight}")
     lexical, semantic = 2 * bm25_weight, 2 * (1 - bm25_weight)
     parts = _collect(bm25, dense)
-    fused = {
-        row: (lexical / (k + p.bm25_rank) if p.bm25_rank else 0.0)
-        + (semantic / (k + p.dense_rank) if p.dense_rank else 0.0)
-        for row, p in parts.items()
-    }
+    fused = np.where(parts.bm25_rank > 0, lexical / (k + parts.bm25_rank), 0.0) + np.where(
+        parts.dense_rank > 0, semantic / (k + parts.dense_rank), 0.0
+    )
     return _ranked(parts, fused)
 
 
@@ -78,8 +109,10 @@ def reciprocal_rank_fusion(bm25: list[Hit], dense: list[Hit], k: int = 60, bm25_
 _FLOOR = {"bm25": 0.0, "dense": -1.0}
 
 
-def _normalise(hits: list[Hit], method: Fusion, floor: float, unmatched: int) -> tuple[dict[int, float], float]:
-    """Normalised score per row, and the value given to rows this retriever did not return.
+def _normalise(
+    scores: NDArray[np.float64], method: Fusion, floor: float, unmatched: int
+) -> tuple[NDArray[np.float64], float]:
+    """Each of a retriever's scores normalised, and the value given to rows this retriever did not return.
 
     `unmatched` candidates are known to have scored exactly the floor: a BM25 list that holds every row matching a
     query term leaves the rest of the candidate pool at 0. They count among the scores, so a lone match stands out
@@ -87,9 +120,8 @@ def _normalise(hits: list[Hit], method: Fusion, floor: float, unmatched: int) ->
     spread and normalises to the value every unmatched row gets.) Otherwise a row the list left out was cut by the
     list's length, and gets the list's lowest normalised score.
     """
-    if not hits:
-        return {}, 0.0
-    scores = np.array([h.score for h in hits], dtype=np.float64)
+    if not len(scores):
+        return scores, 0.0
     observed = np.concatenate([scores, np.full(unmatched, floor)])
     values = np.append(scores, floor)  # the last one is what a left-out row gets when `unmatched` > 0
     if method is Fusion.THEORETICAL_MINMAX:
@@ -101,8 +133,7 @@ def _normalise(hits: list[Hit], method: Fusion, floor: float, unmatched: int) ->
     else:
         std = observed.std()
         normalised = (values - observed.mean()) / std if std > 0 else np.zeros_like(values)
-    per_row = {h.row: float(v) for h, v in zip(hits, normalised[:-1], strict=True)}
-    return per_row, float(normalised[-1] if unmatched else normalised[:-1].min())
+    return normalised[:-1], float(normalised[-1] if unmatched else normalised[:-1].min())
 
 
 def query_weight(bm25_weight: float, lexical_peak: float, semantic_peak: float) -> float:
@@ -131,16 +162,16 @@ def convex_fusion(
         raise ValueError("convex fusion needs a score normalisation: minmax, zscore or theoretical_minmax")
     parts = _collect(bm25, dense)
     unmatched = max(len(dense) - len(bm25), 1) if bm25_exhaustive else 0
-    lexical, lexical_floor = _normalise(bm25, method, _FLOOR["bm25"], unmatched)
+    lexical_scores, lexical_floor = _normalise(parts.bm25[parts.bm25_at], method, _FLOOR["bm25"], unmatched)
     # Every row has a cosine, so no dense candidate is known to sit at the floor (a short list is the whole corpus).
-    semantic, semantic_floor = _normalise(dense, method, _FLOOR["dense"], unmatched=0)
-    if adaptive and lexical and semantic:
-        bm25_weight = query_weight(bm25_weight, max(lexical.values()), max(semantic.values()))
-    fused = {
-        row: bm25_weight * lexical.get(row, lexical_floor) + (1 - bm25_weight) * semantic.get(row, semantic_floor)
-        for row in parts
-    }
-    return _ranked(parts, fused)
+    semantic_scores, semantic_floor = _normalise(parts.dense[parts.dense_at], method, _FLOOR["dense"], unmatched=0)
+    if adaptive and len(lexical_scores) and len(semantic_scores):
+        bm25_weight = query_weight(bm25_weight, float(lexical_scores.max()), float(semantic_scores.max()))
+    lexical = np.full(len(parts.rows), lexical_floor)
+    lexical[parts.bm25_at] = lexical_scores
+    semantic = np.full(len(parts.rows), semantic_floor)
+    semantic[parts.dense_at] = semantic_scores
+    return _ranked(parts, bm25_weight * lexical + (1 - bm25_weight) * semantic)
 
 
 def fuse(

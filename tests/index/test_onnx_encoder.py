@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
 from index.embedder import Embedder
 from index.onnx_encoder import BATCH, OnnxQueryEncoder, configured_query_encoder, packaged_onnx_path
@@ -51,3 +54,18 @@ def test_answerer_with_the_onnx_encoder_serves_approved_passages(
     # No encoder given: the torch model embeds the question.
     torch_answer = Answerer(sample_index, embedder, settings).ask(QUESTIONS[0], top_k=3)
     assert answer.passages[0].chunk_id == torch_answer.passages[0].chunk_id
+
+
+def test_another_onnx_export_is_configurable_by_path(
+    settings: Settings, onnx: OnnxQueryEncoder, tmp_path: Path
+) -> None:
+    """A deployment may bring its own export of the model (another quantisation, say): it embeds the questions."""
+    export = tmp_path / "export.onnx"
+    export.symlink_to(packaged_onnx_path())
+    encoder = configured_query_encoder(
+        settings.model_copy(update={"query_encoder": "onnx-int8", "query_onnx_path": export})
+    )
+    assert encoder is not None
+    assert np.allclose(encoder(QUESTIONS), onnx.encode(QUESTIONS), atol=1e-6)
+    with pytest.raises(ValidationError, match="is not a file"):
+        Settings(query_onnx_path=tmp_path / "missing.onnx")

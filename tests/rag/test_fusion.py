@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from rag.fusion import Fusion, convex_fusion, query_weight, reciprocal_rank_fusion
+from rag.fusion import Fusion, convex_fusion, fuse, query_weight, reciprocal_rank_fusion
 from rag.types import Hit
 
 
@@ -71,3 +73,35 @@ def test_query_weight_keeps_the_weight_for_equal_peaks_and_leans_to_the_sharper_
     assert query_weight(0.3, 2.0, 2.0) == pytest.approx(0.3)
     assert query_weight(0.3, 4.0, 1.0) > 0.3 > query_weight(0.3, 1.0, 4.0)
     assert query_weight(0.3, 0.0, 0.0) == 0.3
+
+
+def _ranking(rows: list[int], scores: list[float]) -> list[Hit]:
+    return sorted((Hit(r, s) for r, s in zip(rows, scores, strict=False)), key=lambda h: (-h.score, h.row))
+
+
+_ROWS = st.lists(st.integers(0, 40), unique=True, max_size=25)
+_SCORES = st.lists(st.floats(0, 30, allow_nan=False), min_size=25, max_size=25)
+
+
+@given(_ROWS, _SCORES, _ROWS, _SCORES, st.sampled_from(list(Fusion)), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_fusion_keeps_every_row_once_with_its_own_scores_in_order(
+    bm25_rows: list[int],
+    bm25_scores: list[float],
+    dense_rows: list[int],
+    dense_scores: list[float],
+    method: Fusion,
+    exhaustive: bool,
+) -> None:
+    bm25 = _ranking(bm25_rows, bm25_scores)
+    dense = _ranking(dense_rows, [s / 30 for s in dense_scores])
+    fused = fuse(bm25, dense, method, bm25_weight=0.3, bm25_exhaustive=exhaustive)
+    assert sorted(h.row for h in fused) == sorted({*bm25_rows, *dense_rows})
+    for source, score, rank in ((bm25, "bm25", "bm25_rank"), (dense, "dense", "dense_rank")):
+        given_at = {h.row: (h.score, place) for place, h in enumerate(source, start=1)}
+        for hit in fused:
+            expected = given_at.get(hit.row, (None, None))
+            assert (getattr(hit, score), getattr(hit, rank)) == expected
+    # Best fused first; ties to the better single rank, then the lower row.
+    keys = [(-h.fused, min(h.bm25_rank or 1 << 30, h.dense_rank or 1 << 30), h.row) for h in fused]
+    assert keys == sorted(keys)
