@@ -4,6 +4,12 @@ onnxruntime with the tokenizer of the packaged model, mean-pooled and normalised
 Only served questions go through it (`FOLLOWUP_QUERY_ENCODER=onnx-int8`, the default): passages stay embedded
 by the torch model. It is the default because benchmarks/onnx_check.py measured it about twice as fast per
 question, with vectors at cosine ≥ 0.999 to torch's and hybrid nDCG@10 on medquad-beir dev within 0.001.
+
+"int8" describes how the export stores its weights, not how it computes: each weight is an int8 tensor cast and
+scaled back to float, and onnxruntime's constant folding turns those into fp32 weights at load, so the MatMuls run
+in fp32 (its profile shows MatMul, no MatMulInteger). A truly integer graph (dynamic quantisation, per channel) was
+1.4-1.8x faster per question here but moved dense SciFact nDCG@10 by -0.004 (eval/RESULTS.md, eleventh pass);
+`FOLLOWUP_QUERY_ONNX_PATH` serves such an export where that trade is wanted.
 """
 
 from __future__ import annotations
