@@ -15,13 +15,18 @@ One type is not a quantity: `@definition`, the commonest question type in questi
 TREC's definition questions). A passage holds it when its first sentence defines something ("X is a rare disorder
 of…", "X refers to…"); a question asks for it as "what is X?", "define X" or "what does X mean?", but not "what is
 the dose?".
+
+Nor is `@gene`, a genetic cause: a passage that names the gene or chromosome that varies ("mutations in the PTEN
+gene", "variations in several genes"), asked for as "genetic changes", "genetic cause" or "which gene". Without it
+the page that says how a condition is inherited ("one copy of the altered gene…") outranked the one that names its
+gene (eval/RESULTS.md, eleventh pass).
 """
 
 from __future__ import annotations
 
 import re
 
-VERSION = 5  # part of an index's cache key: bump when what a pattern matches changes
+VERSION = 6  # part of an index's cache key: bump when what a pattern matches changes
 
 _NUMBER = r"\d+(?:[.,]\d+)?"
 _SPELLED = r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|few)"
@@ -41,6 +46,14 @@ _HOLDS = {
         # "once a day", "twice a week", "three times a day" are how often, not how long.
         rf"(?<!once )(?<!twice )(?<!times )\b(?:{_NUMBER}|{_SPELLED})(?:\s?(?:-|to|or)\s?{_NUMBER})?[\s-]"
         r"(?:hours?|days?|weeks?|months?|years?)\b(?![\s-]old)",  # "a 14-year-old" is an age
+        re.IGNORECASE,
+    ),
+    # A genetic cause names the gene that varies: "mutations in the PTEN gene", "variations in several genes",
+    # "a deletion of chromosome 15"; not "one copy of the altered gene", which says how a condition is inherited.
+    "@gene": re.compile(
+        r"\b(?:mutations?|variations?|variants?|changes|alterations?|deletions?|duplications?)\s+(?:in|of|within)\s+"
+        r"(?:the\s+|a\s+|an\s+|one\s+|two\s+|several\s+|many\s+|multiple\s+|these\s+)?"
+        r"(?:[A-Za-z0-9-]+\s+)?(?:genes?|chromosomes?)\b",
         re.IGNORECASE,
     ),
     # A definition opens its passage: "Glaucoma is a group of eye diseases…", "X refers to…"; read from the first
@@ -64,6 +77,11 @@ _ASKS = {
     ),
     "@duration": re.compile(
         r"\b(?:how (?:long|soon|quickly|fast)|duration|time to|timeline|until|how many (?:days|weeks|months|years))\b",
+        re.IGNORECASE,
+    ),
+    "@gene": re.compile(
+        r"\bgenetic\s+(?:changes?|causes?|basis|alterations?|variants?|mutations?|defects?)\b|\b(?:what|which)\s+genes?\b"
+        r"|\bgenes?\s+(?:involved|responsible|implicated)\b",
         re.IGNORECASE,
     ),
     # "What is X?", "what are X?", "define X", "what does X mean?": but not "what is the dose?", "what is it for?"

@@ -34,6 +34,9 @@ DOCS = [
         ("Folliculitis refers to an infection of hair follicles.", ["@definition"]),
         ("There is no cure. Treatment is a matter of support.", []),  # only an opening definition counts
         ("This condition is inherited in an autosomal recessive pattern.", []),
+        ("Mutations in the TFAP2B gene cause Char syndrome.", ["@gene"]),
+        ("It results from variations in several genes.", ["@gene"]),
+        ("One copy of the altered gene in each cell is enough to cause it.", []),  # how it is inherited
     ],
 )
 def test_a_passage_holds_the_kinds_of_quantity_it_states(passage: str, types: list[str]) -> None:
@@ -55,6 +58,9 @@ def test_a_passage_holds_the_kinds_of_quantity_it_states(passage: str, types: li
         ("what does ASAS40 mean?", ["@definition"]),
         ("What is the outlook for glaucoma?", []),
         ("what is upa's half life?", []),
+        ("What are the genetic changes related to Char syndrome ?", ["@gene"]),
+        ("which gene is involved?", ["@gene"]),
+        ("genetic testing before starting?", []),
     ],
 )
 def test_a_question_asks_for_the_kinds_its_words_name(question: str, types: list[str]) -> None:
