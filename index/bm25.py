@@ -11,6 +11,7 @@ import bm25s
 import numpy as np
 from numpy.typing import NDArray
 
+from index.answer_types import COUNTS as TYPE_COUNTS
 from index.answer_types import asked_types, held_types
 from index.tokenize import DEFAULT_STOPWORDS, StopwordSet, Tokenizer
 
@@ -84,7 +85,8 @@ class Bm25Index:
         `weight` times their own BM25 score, as a boosted synonym clause would.
         `asking`: the words whose answer types count, when the query carries more than the clinician asked (a
         contextual query's article question names a time or a dose it does not ask for); None: the query's own.
-        `type_weight`: how many times each answer type asked for counts."""
+        `type_weight`: how many times each answer type asked for counts, times the type's own count (`COUNTS` of
+        index/answer_types.py: a definition or a genetic cause counts five times)."""
         tokens = self._query_terms(query, asking, type_weight)
         extra = self._extra_terms(tokens, also) if weight > 0 else []
         if not (tokens or extra) or self.size == 0:
@@ -106,7 +108,8 @@ class Bm25Index:
 
     def _query_terms(self, query: str, asking: str | None = None, type_weight: int = 1) -> list[str]:
         asked = asked_types(query if asking is None else asking) if self.answer_types else []
-        return self._known(query) + [t for t in asked if t in self._vocab] * type_weight
+        counted = [t for t in asked if t in self._vocab for _ in range(type_weight * TYPE_COUNTS.get(t, 1))]
+        return self._known(query) + counted
 
     def _extra_terms(self, tokens: list[str], also: Sequence[str]) -> list[str]:
         """The known terms of the alternatives, each once, less those the query has."""

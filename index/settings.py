@@ -69,7 +69,8 @@ class Settings(BaseSettings):
     bm25_answer_type_weight: int = Field(
         default=1,
         ge=1,
-        description="How many times each answer type a question asks for counts in its BM25 query (a type is one "
+        description="How many times each answer type a question asks for counts in its BM25 query, times the type's "
+        "own count (a definition or a genetic cause counts five times: index/answer_types.py COUNTS; a type is one "
         "term against the several that name the question's subject; eval/RESULTS.md, 'Answer types').",
     )
     embed_batch_size: int = Field(default=64, ge=1)

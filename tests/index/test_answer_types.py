@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from index.answer_types import asked_types, held_types
+from index.answer_types import COUNTS, asked_types, held_types
 from index.bm25 import Bm25Index
 
 DOCS = [
@@ -102,9 +102,10 @@ def test_only_the_clinicians_words_ask_for_a_type() -> None:
     assert dict(typed_by_question).get(2, 0.0) < dict(typed_by_all)[2]  # the duration claim gains no "@duration"
 
 
-def test_a_weighted_type_outweighs_the_subjects_words() -> None:
-    """A question names its subject in several words and the kind of answer in one: weighed once, the type loses
-    to a passage that repeats the subject; counted more, the passage of the asked kind wins."""
+def test_a_definition_counts_more_than_a_quantity() -> None:
+    """A definition question names nothing but its focus: weighed once, the type loses to a passage that repeats the
+    focus; counted five times (index/answer_types.py COUNTS), the passage that defines it wins. A quantity counts
+    once unless the setting multiplies every type."""
     docs = [
         "Glaucoma damages the optic nerve; glaucoma screening finds glaucoma early.",
         "Glaucoma is a group of eye diseases that damage the optic nerve.",
@@ -118,5 +119,14 @@ def test_a_weighted_type_outweighs_the_subjects_words() -> None:
         "Sunglasses protect the lens from ultraviolet light.",
     ]
     index = Bm25Index.build(docs, answer_types=True)
-    assert index.search("What is glaucoma?", 10)[0][0] == 0
-    assert index.search("What is glaucoma?", 10, type_weight=3)[0][0] == 1
+    assert COUNTS["@definition"] == 5
+    assert index.search("What is glaucoma?", 10)[0][0] == 1
+    plain = Bm25Index.build(docs)
+    assert plain.search("What is glaucoma?", 10)[0][0] == 0  # without types the repeated focus wins
+    typed = Bm25Index.build([*docs, "Herpes zoster occurred in 1% of patients."], answer_types=True)
+    for question, kind, counts in (
+        ("What is glaucoma?", "@definition", 5),
+        ("how common is zoster?", "@proportion", 1),
+    ):
+        assert typed._query_terms(question).count(kind) == counts
+        assert typed._query_terms(question, type_weight=2).count(kind) == 2 * counts
