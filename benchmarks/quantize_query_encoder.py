@@ -14,11 +14,9 @@ import argparse
 import json
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import numpy as np
-
+from benchmarks.timing import summary, time_calls
 from eval.datasets import load_gold
 from index.embedder import Embedder
 from index.onnx_encoder import OnnxQueryEncoder, packaged_onnx_path
@@ -45,17 +43,6 @@ def quantize(source: Path, out: Path) -> None:
         written.replace(out)
 
 
-def _per_question_ms(encoder: OnnxQueryEncoder, texts: list[str]) -> float:
-    for text in texts[:10]:
-        encoder.encode([text])
-    times = []
-    for text in texts:
-        started = time.perf_counter()
-        encoder.encode([text])
-        times.append((time.perf_counter() - started) * 1000)
-    return round(float(np.median(times)), 2)
-
-
 def compare(exports: dict[str, Path], settings: Settings, questions: list[str]) -> dict[str, dict[str, float]]:
     """Each export's cosine to the torch model's question vectors, and its median time per question."""
     reference = Embedder(settings.resolved_model_path(), settings.embed_batch_size).encode(questions)
@@ -63,10 +50,11 @@ def compare(exports: dict[str, Path], settings: Settings, questions: list[str]) 
     for name, path in exports.items():
         encoder = OnnxQueryEncoder(path, settings.resolved_model_path(), threads=1)
         cosine = (encoder.encode(questions) * reference).sum(axis=1)
+        times = time_calls(lambda question: encoder.encode([question]), questions, warmup=10)  # noqa: B023 (called now)
         figures[name] = {
             "cosine_min": round(float(cosine.min()), 4),
             "cosine_mean": round(float(cosine.mean()), 4),
-            "ms_per_question": _per_question_ms(encoder, questions),
+            "ms_per_question": round(summary(times)["p50_ms"], 2),
             "megabytes": round(path.stat().st_size / 1e6, 1),
         }
     return figures
