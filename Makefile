@@ -21,7 +21,7 @@ ifeq ($(CORPUS),corpus)
 export FOLLOWUP_ANSWERABILITY_CALIBRATION ?= eval/gold/sample.jsonl
 endif
 
-.PHONY: serve test index lint typecheck clean chromium postgresql wordnet
+.PHONY: serve test index lint typecheck clean chromium postgresql wordnet wrk
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,13 @@ wordnet:
 	@if [ ! -f /usr/share/wordnet/data.noun ]; then \
 		SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
 		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends wordnet-base; \
+	fi
+
+# The throughput benchmark drives a real server with Debian's wrk (benchmarks/throughput.py); no test needs it.
+wrk:
+	@if ! command -v wrk >/dev/null; then \
+		SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends wrk; \
 	fi
 
 $(INDEX)/CURRENT: | $(VENV)/.installed-serve

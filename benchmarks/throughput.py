@@ -160,7 +160,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     if shutil.which("wrk") is None:
-        print("error: wrk not found (Debian: apt-get install wrk)", file=sys.stderr)
+        print("error: wrk not found (make wrk installs Debian's)", file=sys.stderr)
         return 2
     levels = [int(c) for c in args.concurrency.split(",")]
     work = Path("var/bench")  # scratch (the wrk script holds the questions, the server's log): never beside results

@@ -32,7 +32,7 @@ FEATURES = (
     "cosine_top1",
     "cosine_gap_top10",
     "known_coverage_best_article",
-    "rarest_known_term_covered",
+    "rarest_known_terms_covered",
     "uncovered_known_idf_max",
     "outside_vocabulary",
     "bm25_dense_overlap_top5",
@@ -136,7 +136,9 @@ def features(
             top,
             top - tenth,
             float(known_idf[covered].sum() / known_total) if has_known else 0.0,
-            float(covered[int(np.argmax(known_idf))]) if has_known else 0.0,
+            # the share of the rarest terms covered: in a small corpus several share the highest IDF (one passage
+            # each), and which of them the question names first must not decide
+            float(covered[known_idf == known_idf.max()].mean()) if has_known else 0.0,
             float(uncovered_known.max() / question.idf.max()) if len(uncovered_known) else 0.0,
             float(question.idf[~question.known & ~question.reached].sum() / question.idf.sum()),
             len(bm25_top5 & dense_top5) / 5,

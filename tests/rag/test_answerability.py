@@ -84,6 +84,18 @@ def test_an_abbreviation_covers_as_much_as_what_the_corpus_says_for_it(answerer:
     assert short[at] == pytest.approx(spelled[at]) and short[at] > 0.5
 
 
+def test_the_rarest_terms_are_covered_whatever_order_the_question_names_them_in(answerer: Answerer) -> None:
+    """In a small corpus many terms share the highest IDF (one passage each): "smoker" and "etanercept" do here, in
+    different articles. Which of them the question names first must not decide whether its rarest term is covered."""
+    at = FEATURES.index("rarest_known_terms_covered")
+    values = [
+        answerer.search(question).features
+        for question in ("smoker on etanercept: a JAK inhibitor?", "etanercept in a smoker: a JAK inhibitor?")
+    ]
+    assert values[0] is not None and values[1] is not None
+    assert values[0][at] == values[1][at]
+
+
 def test_the_served_model_averages_its_draws() -> None:
     """The bag answers when its members' logits, each over its own threshold, average at least zero."""
     rng = np.random.default_rng(0)
