@@ -29,13 +29,17 @@ class IndexFacts:
     servable_articles: int  # effectively approved now (overrides included): what the API may serve
     articles: int  # every article of the generation, whatever its status
     chunks: int
+    # Declining what no approved article answers: off when the setting is, or when the generation has no answerability
+    # model for this version's features (built before an upgrade changed them: `make index` rebuilds it).
+    abstaining: bool
 
 
 def index_facts(answerer: Answerer) -> IndexFacts:
     """The served generation's figures as of now (a status override changes the servable count at once)."""
     index = answerer.index
     servable = sum(1 for article_id in index.articles if answerer.is_servable(article_id))
-    return IndexFacts(index.version, servable, len(index.articles), len(index.chunks))
+    abstaining = answerer.answerability_model is not None
+    return IndexFacts(index.version, servable, len(index.articles), len(index.chunks), abstaining)
 
 
 class _IndexCollector:
@@ -60,7 +64,13 @@ class _IndexCollector:
             "followup_index_articles_indexed", "Articles of any review status in the served index generation."
         )
         indexed.add_metric([], facts.articles)
-        return [info, chunks, servable, indexed]
+        abstaining = GaugeMetricFamily(
+            "followup_abstaining",
+            "1 while questions no approved article answers are declined; 0 when abstention is off or the served "
+            "generation has no answerability model for this version (rebuild the index).",
+        )
+        abstaining.add_metric([], int(facts.abstaining))
+        return [info, chunks, servable, indexed, abstaining]
 
 
 class Metrics:

@@ -81,6 +81,10 @@ class Health(BaseModel):
     articles: int = Field(description="Servable (effectively approved) articles: what the API may serve now.")
     articles_indexed: int = Field(description="Articles of the served generation, whatever their review status.")
     chunks: int
+    abstaining: bool = Field(
+        description="Whether questions no approved article answers are declined: false when abstention is off, or "
+        "when the served generation has no answerability model for this version's features (rebuild the index)."
+    )
 
 
 class Readiness(BaseModel):

@@ -16,7 +16,7 @@ router = APIRouter(tags=["health"])
 def healthz(state: StateDep) -> Health:
     answerer = state.answerer
     if answerer is None:
-        return Health(status="ok", index_version=None, articles=0, articles_indexed=0, chunks=0)
+        return Health(status="ok", index_version=None, articles=0, articles_indexed=0, chunks=0, abstaining=False)
     facts = index_facts(answerer)
     return Health(
         status="ok",
@@ -24,6 +24,7 @@ def healthz(state: StateDep) -> Health:
         articles=facts.servable_articles,
         articles_indexed=facts.articles,
         chunks=facts.chunks,
+        abstaining=facts.abstaining,
     )
 
 
