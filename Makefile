@@ -41,33 +41,29 @@ $(VENV)/.installed-test: pyproject.toml constraints.txt | $(BIN)/python
 	$(MAKE) --no-print-directory wordnet
 	touch $@
 
+# Installs a Debian package unless the check says it is there (with sudo when not root).
+define debian_package
+	@if ! $(2); then \
+		SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends $(1); \
+	fi
+endef
+
 # The browser tests drive Debian's chromium (Playwright's own browser download does not work here).
 chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
-		SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
-		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends chromium; \
-	fi
+	$(call debian_package,chromium,[ -x /usr/bin/chromium ])
 
 # The replica tests start a throwaway PostgreSQL from Debian's binaries (tests/postgres.py; any major version).
 postgresql:
-	@if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then \
-		SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
-		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends postgresql; \
-	fi
+	$(call debian_package,postgresql,compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null)
 
 # Index builds with FOLLOWUP_VOCABULARY=true read WordNet's medical synonyms from Debian's files (index/vocabulary.py).
 wordnet:
-	@if [ ! -f /usr/share/wordnet/data.noun ]; then \
-		SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
-		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends wordnet-base; \
-	fi
+	$(call debian_package,wordnet-base,[ -f /usr/share/wordnet/data.noun ])
 
 # The throughput benchmark drives a real server with Debian's wrk (benchmarks/throughput.py); no test needs it.
 wrk:
-	@if ! command -v wrk >/dev/null; then \
-		SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
-		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends wrk; \
-	fi
+	$(call debian_package,wrk,command -v wrk >/dev/null)
 
 $(INDEX)/CURRENT: | $(VENV)/.installed-serve
 	$(BIN)/followup index build --corpus $(CORPUS) --index $(INDEX)
