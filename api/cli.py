@@ -249,7 +249,7 @@ def eval_command(
     """Score retrieval against gold questions: documents ranked per mode, metrics by ranx."""
     from eval.beir_eval import MODES, evaluate_beir
     from eval.datasets import DatasetError, load_beir, load_gold
-    from eval.gold_eval import abstention_table, cached_corpus_index, evaluate_gold
+    from eval.gold_eval import abstention_table, cached_corpus_index, evaluate_gold, separation_table
     from eval.http_runner import ServerError, evaluate_over_http
     from eval.report import format_table, write_outputs
     from eval.runner import served_answerer
@@ -283,7 +283,9 @@ def eval_command(
             answerer = served_answerer(index, settings, embedder)
             result, runs, qrels = evaluate_gold(gold, questions, chosen, answerer)
             served_mode = "hybrid" if "hybrid" in runs.ranked else chosen[-1]
-            typer.echo("\n".join(abstention_table(questions, runs.ranked[served_mode])) + "\n")
+            served = runs.ranked[served_mode]
+            typer.echo("\n".join(abstention_table(questions, served)) + "\n")
+            typer.echo("\n".join(separation_table(questions, served, settings.answerability_target)) + "\n")
     except (DatasetError, ServerError, *KNOWN_ERRORS) as exc:
         raise _fail(str(exc)) from None
     _print_result(format_table(result), write_outputs(result, qrels, json_out, plot))

@@ -4,9 +4,12 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from sklearn.metrics import roc_auc_score
 
 from eval.beir_eval import EvalResult
 from eval.datasets import GoldQuestion, GoldSplit, Scope
@@ -118,3 +121,34 @@ def abstention_table(questions: list[GoldQuestion], ranked: dict[str, Ranked]) -
             f"{_share(ranked, near_miss, False):.1%} ({len(near_miss)}) |"
         )
     return lines
+
+
+def separation_table(questions: list[GoldQuestion], ranked: dict[str, Ranked], target: float) -> list[str]:
+    """How well the answerability score itself tells answerable from out-of-scope questions, apart from where the
+    threshold lies: ROC AUC against each kind, and the shares declined at the threshold that answers `target` of
+    the split's answerable questions, which no threshold can beat while answering that many. A line missed there
+    needs a better score, not another threshold."""
+    lines = [
+        f"| split | AUC vs off-topic | AUC vs near-miss | at {target:.0%} answered: off-topic declined "
+        "| near-miss declined |",
+        "|---|---|---|---|---|",
+    ]
+    for split in GoldSplit:
+        part = [q for q in questions if q.split is split]
+        answerable = [ranked[q.id].answerability for q in part if q.answerable]
+        scopes = [[ranked[q.id].answerability for q in part if q.scope is scope] for scope in Scope]
+        if not answerable:
+            continue
+        # answering `target` of them takes a threshold at or below the ⌈target · n⌉-th best answerable score
+        threshold = sorted(answerable, reverse=True)[math.ceil(target * len(answerable)) - 1]
+        aucs = [_auc(answerable, out) for out in scopes]
+        declined = [f"{sum(s < threshold for s in out) / len(out):.1%}" if out else "–" for out in scopes]
+        lines.append(f"| {split.value} | {aucs[0]} | {aucs[1]} | {declined[0]} | {declined[1]} |")
+    return lines
+
+
+def _auc(answerable: list[float], out_of_scope: list[float]) -> str:
+    if not out_of_scope:
+        return "–"
+    labels = [1] * len(answerable) + [0] * len(out_of_scope)
+    return f"{roc_auc_score(labels, answerable + out_of_scope):.3f}"
