@@ -111,10 +111,8 @@ def abstention_table(questions: list[GoldQuestion], ranked: dict[str, Ranked]) -
     """Share declined of each kind of out-of-scope question, and answered of answerable ones, per split."""
     lines = ["| split | answerable answered | off-topic declined | near-miss declined |", "|---|---|---|---|"]
     for split in GoldSplit:
-        part = [q for q in questions if q.split is split]
-        answerable = {q.id for q in part if q.answerable}
-        off_topic = {q.id for q in part if q.scope is Scope.OFF_TOPIC}
-        near_miss = {q.id for q in part if q.scope is Scope.NEAR_MISS}
+        answerable, out_of_scope = _by_kind(questions, split)
+        off_topic, near_miss = out_of_scope[Scope.OFF_TOPIC], out_of_scope[Scope.NEAR_MISS]
         lines.append(
             f"| {split.value} | {_share(ranked, answerable, True):.1%} ({len(answerable)}) | "
             f"{_share(ranked, off_topic, False):.1%} ({len(off_topic)}) | "
@@ -134,17 +132,24 @@ def separation_table(questions: list[GoldQuestion], ranked: dict[str, Ranked], t
         "|---|---|---|---|---|",
     ]
     for split in GoldSplit:
-        part = [q for q in questions if q.split is split]
-        answerable = [ranked[q.id].answerability for q in part if q.answerable]
-        scopes = [[ranked[q.id].answerability for q in part if q.scope is scope] for scope in Scope]
+        answerable_ids, out_of_scope = _by_kind(questions, split)
+        answerable = [ranked[q].answerability for q in answerable_ids]
+        scopes = [[ranked[q].answerability for q in out_of_scope[scope]] for scope in Scope]
         if not answerable:
             continue
         # answering `target` of them takes a threshold at or below the ⌈target · n⌉-th best answerable score
-        threshold = sorted(answerable, reverse=True)[math.ceil(target * len(answerable)) - 1]
+        # (rounded first, so that 0.07 · 100 = 7.000000000000001 asks for 7 of them, not 8)
+        threshold = sorted(answerable, reverse=True)[math.ceil(round(target * len(answerable), 9)) - 1]
         aucs = [_auc(answerable, out) for out in scopes]
         declined = [f"{sum(s < threshold for s in out) / len(out):.1%}" if out else "–" for out in scopes]
         lines.append(f"| {split.value} | {aucs[0]} | {aucs[1]} | {declined[0]} | {declined[1]} |")
     return lines
+
+
+def _by_kind(questions: list[GoldQuestion], split: GoldSplit) -> tuple[set[str], dict[Scope, set[str]]]:
+    """A split's answerable question ids, and its out-of-scope ones by kind."""
+    part = [q for q in questions if q.split is split]
+    return {q.id for q in part if q.answerable}, {scope: {q.id for q in part if q.scope is scope} for scope in Scope}
 
 
 def _auc(answerable: list[float], out_of_scope: list[float]) -> str:
