@@ -136,6 +136,7 @@ def build_command(
         f"{counts.skipped} skipped), {counts.chunks} chunks in {report.seconds:.1f}s "
         f"({counts.chunks / max(report.seconds, 1e-9):.0f} chunks/s) → {report.directory}"
     )
+    typer.echo(f"stages: {report.stage_line()}")
 
 
 @index_app.command("rollback")

@@ -20,10 +20,10 @@ from typing import Any
 
 from benchmarks.__main__ import machine
 from corpus.medquad import write_first_chunks
-from index.builder import build_index
 from index.embedder import Embedder
 from index.ray_embed import RayEncoder
 from index.settings import Settings
+from rag.building import build_index
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 

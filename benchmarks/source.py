@@ -13,10 +13,11 @@ from pathlib import Path
 from corpus.chunking import chunk_article
 from corpus.medquad import read_medquad
 from corpus.model import Article
-from index.builder import build_from_articles
+from index.builder import ArticleSource
 from index.embedder import Embedder
 from index.settings import Settings
 from index.store import Bm25Params, IndexUnavailable, Manifest, current_generation
+from rag.building import build_index
 
 log = logging.getLogger("benchmarks")
 
@@ -56,14 +57,7 @@ def source_generation(medquad: Path, work: Path, chunks: int, settings: Settings
     except (IndexUnavailable, OSError, ValueError):
         pass
     log.info("building the source index: %d MedQuAD documents into %s", len(articles), index_dir)
-    report = build_from_articles(
-        articles,
-        index_dir,
-        settings,
-        embedder,
-        source=str(medquad),
-        source_hash=f"medquad: first {len(articles)} documents",
-        embedding_cache=work / EMBEDDING_CACHE,
-    )
+    source = ArticleSource(articles, str(medquad), f"medquad: first {len(articles)} documents")
+    report = build_index(source, index_dir, settings, embedder, embedding_cache=work / EMBEDDING_CACHE)
     log.info("source index built: %d chunks embedded, %d from cache", report.embedded, report.embeddings_cached)
     return report.directory

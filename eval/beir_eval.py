@@ -12,12 +12,13 @@ from pathlib import Path
 from eval.datasets import BeirSet, GoldQuestion
 from eval.metrics import score
 from eval.runner import Run, answered_share, document_run, rank_all, served_answerer
+from index.builder import ArticleSource
 from index.embedder import Embedder
 from index.settings import Settings
 from index.store import IndexUnavailable, LoadedIndex, load_index
 from rag.answerability import AnswerabilityModel
 from rag.answerability_training import TRAINING_KEY
-from rag.building import build_from_articles
+from rag.building import build_index
 from rag.types import Mode
 
 log = logging.getLogger(__name__)
@@ -59,15 +60,8 @@ def cached_index(data: BeirSet, settings: Settings, embedder: Embedder, cache_di
     except IndexUnavailable:
         pass
     log.info("indexing %d documents of %s into %s", len(data.corpus), data.name, index_dir)
-    build_from_articles(
-        data.articles(),
-        index_dir,
-        settings,
-        embedder,
-        source=data.name,
-        source_hash=data.fingerprint(),
-        embedding_cache=cache_dir / "embeddings.sqlite",
-    )
+    source = ArticleSource(data.articles(), data.name, data.fingerprint())
+    build_index(source, index_dir, settings, embedder, embedding_cache=cache_dir / "embeddings.sqlite")
     return load_index(index_dir)
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from corpus.chunking import Chunk, chunk_article
@@ -33,14 +34,17 @@ from index.settings import Settings
 from index.store import (
     Bm25Params,
     Counts,
+    IndexUnavailable,
     LoadedIndex,
     Manifest,
     ModelInfo,
     Skipped,
+    current_generation,
     new_generation_name,
+    verify_generation,
     write_generation,
 )
-from index.vocabulary import VOCABULARY_FILE, build_vocabulary
+from index.vocabulary import VOCABULARY_FILE, VOCABULARY_VERSION, Vocabulary, build_vocabulary, source_versions
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +55,30 @@ class StrictBuildError(Exception):
     """`--strict` was asked for and some article is invalid."""
 
 
-# Trains what is learnt from a built index (the answerability model, rag/building.py) before it is published:
-# file name → content, written into the generation and checksummed with the rest.
-ArtifactHook = Callable[[LoadedIndex], dict[str, bytes]]
+# What a build keeps of each stage it may skip: the file naming, per derived artifact, the inputs it came from.
+DERIVED = "derived.json"
+
+
+@dataclass(frozen=True)
+class Learner:
+    """What is learnt from a built index before it is published (the answerability model, rag/building.py): file
+    name → content, written into the generation and checksummed with the rest. `key` names everything besides the
+    index that shapes what it learns (its settings, its training version, calibration files), so a rebuild whose
+    index and key are those of the current generation reuses its files instead of learning them again."""
+
+    name: str
+    key: str
+    learn: Callable[[LoadedIndex], dict[str, bytes]]
+
+
+@dataclass(frozen=True)
+class ArticleSource:
+    """Articles to index and where they came from (a corpus folder, or a data set read by eval/benchmarks)."""
+
+    articles: list[Article]
+    source: str
+    source_hash: str
+    skipped: list[Skipped] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -63,6 +88,26 @@ class BuildReport:
     seconds: float
     embedded: int
     embeddings_cached: int
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per stage, in the order they ran
+    reused: tuple[str, ...] = ()  # stages whose output was taken from the previous generation (same inputs)
+
+    def stage_line(self) -> str:
+        """ "chunk 0.3s · embed 0.1s · … · answerability 0.0s (reused)", for the build's output."""
+        return " · ".join(
+            f"{name} {seconds:.1f}s" + (" (reused)" if name in self.reused else "")
+            for name, seconds in self.stages.items()
+        )
+
+
+class _Stages:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def done(self, name: str) -> None:
+        now = time.perf_counter()
+        self.seconds[name] = self.seconds.get(name, 0.0) + now - self._last
+        self._last = now
 
 
 def corpus_hash(root: Path) -> str:
@@ -73,21 +118,8 @@ def corpus_hash(root: Path) -> str:
     return digest.hexdigest()
 
 
-def build_index(
-    corpus_dir: Path,
-    index_dir: Path,
-    settings: Settings,
-    embedder: Embedder,
-    strict: bool = False,
-    embedding_cache: Path | None = None,
-    learn: ArtifactHook | None = None,
-    encoder: Encoder | None = None,
-) -> BuildReport:
-    """Indexes the articles of a folder; invalid ones are skipped with a warning (or fatal with `strict`).
-
-    `encoder` embeds the texts the cache has not seen (default: `embedder` in this process; `RayEncoder`: on a
-    Ray cluster); `embedder` still counts word pieces for chunking and names the model in the manifest.
-    """
+def load_articles(corpus_dir: Path, strict: bool = False) -> ArticleSource:
+    """The valid articles of a folder; invalid ones are skipped with a warning (or fatal with `strict`)."""
     loaded = load_corpus(corpus_dir)
     crash_point("corpus-loaded")
     if strict and loaded.errors:
@@ -95,18 +127,7 @@ def build_index(
     for error in loaded.errors:
         log.warning("skipped %s", error)
     skipped = [Skipped(path=e.path or "", reason=_reason(e)) for e in loaded.errors]
-    return build_from_articles(
-        loaded.articles,
-        index_dir,
-        settings,
-        embedder,
-        source=str(corpus_dir),
-        source_hash=corpus_hash(corpus_dir),
-        skipped=skipped,
-        embedding_cache=embedding_cache,
-        learn=learn,
-        encoder=encoder,
-    )
+    return ArticleSource(loaded.articles, str(corpus_dir), corpus_hash(corpus_dir), skipped)
 
 
 def build_bm25(chunks: Sequence[Chunk], settings: Settings) -> tuple[Bm25Index, list[str]]:
@@ -127,26 +148,29 @@ def build_bm25(chunks: Sequence[Chunk], settings: Settings) -> tuple[Bm25Index, 
     return bm25, texts
 
 
-def build_from_articles(
-    articles: list[Article],
+def write_index(
+    source: ArticleSource,
     index_dir: Path,
     settings: Settings,
     embedder: Embedder,
     *,
-    source: str,
-    source_hash: str,
-    skipped: list[Skipped] | None = None,
     embedding_cache: Path | None = None,
-    learn: ArtifactHook | None = None,
+    learner: Learner | None = None,
     encoder: Encoder | None = None,
 ) -> BuildReport:
-    """Chunks, embeds (through the cache) and indexes `articles`, whatever their review status."""
+    """Chunks, embeds (through the cache) and indexes the articles, whatever their review status, then learns
+    from the built index and publishes the generation. Used through `rag.building.build_index`.
+
+    `encoder` embeds the texts the cache has not seen (default: `embedder` in this process; `RayEncoder`: on a
+    Ray cluster); `embedder` still counts word pieces for chunking and names the model in the manifest."""
     started = time.perf_counter()
-    skipped = skipped or []
+    stages = _Stages()
+    articles, skipped = source.articles, source.skipped
     approved = [a for a in articles if a.is_approved]
     chunks: list[Chunk] = []
     for article in progress(articles, len(articles), "chunk", "articles"):
         chunks.extend(chunk_article(article, embedder.count_tokens, embedder.max_tokens))
+    stages.done("chunk")
     cache_path = embedding_cache or index_dir / EMBEDDING_CACHE
     cache = EmbeddingCache(cache_path, f"{embedder.model_path}:{embedder.dim}", embedder.dim)
     encode = encoder or embedder.encode
@@ -168,20 +192,23 @@ def build_from_articles(
         cache.close()
     log.info("embedded %d new chunk texts, %d from cache", embedded, cached)
     crash_point("embedded")
+    stages.done("embed")
     approved_ids = {a.id for a in approved}
     lexical_rows = [row for row, chunk in enumerate(chunks) if chunk.article_id in approved_ids]
     bm25, lexical_texts = build_bm25([chunks[row] for row in lexical_rows], settings)
+    stages.done("bm25")
     dense = DenseIndex.build(
         vectors,
         choose_params(
             len(vectors), settings.dense_index, settings.dense_flat_max, settings.dense_nprobe, settings.dense_ef_search
         ),
     )
+    stages.done("dense")
     manifest = Manifest(
         generation=new_generation_name(),
         created_at=dt.datetime.now(dt.UTC),
-        corpus_dir=source,
-        corpus_hash=source_hash,
+        corpus_dir=source.source,
+        corpus_hash=source.source_hash,
         model=ModelInfo(
             name=embedder.name, path=str(embedder.model_path), dim=embedder.dim, max_tokens=embedder.max_tokens
         ),
@@ -197,18 +224,93 @@ def build_from_articles(
         skipped=skipped,
         files={},
     )
-    # From what BM25 reads, so its alternatives are words the served corpus says.
-    vocabulary = build_vocabulary(lexical_texts, bm25.tokenize) if settings.vocabulary else None
-    extra = {VOCABULARY_FILE: vocabulary.to_json()} if vocabulary is not None else {}
+    earlier = _derived_of_current(index_dir)
+    derived: dict[str, _Derived] = {}
+    reused: list[str] = []
+    extra: dict[str, bytes] = {}
+    vocabulary = None
+    if settings.vocabulary:
+        # From what BM25 reads, so its alternatives are words the served corpus says.
+        key = _digest(str(VOCABULARY_VERSION), json.dumps(source_versions()), bm25.tokenize.key, *lexical_texts)
+        files = earlier.reuse("vocabulary", key) if earlier else None
+        if files is None:
+            files = {VOCABULARY_FILE: build_vocabulary(lexical_texts, bm25.tokenize).to_json()}
+        else:
+            reused.append("vocabulary")
+        vocabulary = Vocabulary.from_json(files[VOCABULARY_FILE])
+        extra |= files
+        derived["vocabulary"] = _Derived(key, sorted(files))
+        stages.done("vocabulary")
     bm25_rows = None if len(lexical_rows) == len(chunks) else lexical_rows
-    if learn is not None:
-        chunk_table, by_id = ChunkTable.of(chunks), {a.id: a for a in articles}
-        built = LoadedIndex(index_dir, manifest, chunk_table, by_id, bm25, dense, bm25_rows, vocabulary=vocabulary)
-        extra |= learn(built)
+    if learner is not None:
+        key = _digest(
+            learner.key,
+            *(a.model_dump_json() for a in sorted(articles, key=lambda a: a.id)),
+            manifest.model.model_dump_json(),
+            manifest.bm25.model_dump_json(),
+            manifest.dense.model_dump_json(),
+            *(extra[name].decode() for name in sorted(extra)),
+        )
+        files = earlier.reuse(learner.name, key) if earlier else None
+        if files is None:
+            chunk_table, by_id = ChunkTable.of(chunks), {a.id: a for a in articles}
+            built = LoadedIndex(index_dir, manifest, chunk_table, by_id, bm25, dense, bm25_rows, vocabulary=vocabulary)
+            files = learner.learn(built)
+        else:
+            reused.append(learner.name)
+        extra |= files
+        derived[learner.name] = _Derived(key, sorted(files))
+        stages.done(learner.name)
+    extra[DERIVED] = json.dumps({name: d.__dict__ for name, d in derived.items()}, indent=2).encode()
     directory = write_generation(
         index_dir, manifest, chunks, articles, bm25, dense, bm25_rows, article_index, extra_files=extra
     )
-    return BuildReport(manifest, directory, time.perf_counter() - started, embedded, cached)
+    stages.done("write")
+    seconds = time.perf_counter() - started
+    return BuildReport(manifest, directory, seconds, embedded, cached, stages.seconds, tuple(reused))
+
+
+@dataclass(frozen=True)
+class _Derived:
+    key: str
+    files: list[str]
+
+
+@dataclass(frozen=True)
+class _Earlier:
+    """The current generation's derived artifacts, by stage, with the inputs they came from."""
+
+    directory: Path
+    stages: dict[str, _Derived]
+
+    def reuse(self, stage: str, key: str) -> dict[str, bytes] | None:
+        derived = self.stages.get(stage)
+        if derived is None or derived.key != key:
+            return None
+        try:
+            return {name: (self.directory / name).read_bytes() for name in derived.files}
+        except OSError:
+            return None
+
+
+def _derived_of_current(index_dir: Path) -> _Earlier | None:
+    """What the current generation derived, if it verifies (a corrupted generation is never reused)."""
+    try:
+        directory = current_generation(index_dir)
+        verify_generation(directory)
+        raw = json.loads((directory / DERIVED).read_text(encoding="utf-8"))
+        stages = {name: _Derived(str(d["key"]), [str(f) for f in d["files"]]) for name, d in raw.items()}
+    except (IndexUnavailable, OSError, ValueError, KeyError, TypeError):
+        return None
+    return _Earlier(directory, stages)
+
+
+def _digest(*parts: str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
 
 
 def _reason(error: CorpusError) -> str:

@@ -36,9 +36,9 @@ SCAFFOLDING = frozenset(
     "which should would could can do does did i we you my our your me has have had been being am any some "
     "he she him her his hers them himself herself themselves".split()
 )
-# The wh-words: they say what kind of answer is wanted, never what the question is about.
-INTERROGATIVES = frozenset("what when where who whom whose how why".split())
-QUESTION_WORDS = SCAFFOLDING | INTERROGATIVES | {"us"}
+# english_and_question_words also drops the wh-words, which say what kind of answer is wanted, never what the
+# question is about (the query side reads them in rag/language/interrogatives.py), and "us".
+QUESTION_WORDS = SCAFFOLDING | frozenset("what when where who whom whose how why us".split())
 STOPWORDS: dict[str, frozenset[str]] = {
     "english": frozenset(STOPWORDS_EN),
     "english_and_scaffolding": frozenset(STOPWORDS_EN) | SCAFFOLDING,
@@ -79,11 +79,16 @@ _CLITIC = re.compile(r"['’](?:s|re|ve|ll|d|m)\b")
 
 class Tokenizer:
     def __init__(self, stopwords: StopwordSet = DEFAULT_STOPWORDS, stem: bool = True, normalize: bool = True) -> None:
-        """`normalize`: see `normalize`; off only to serve generations built before it."""
+        """`normalize`: see `normalize` (off with FOLLOWUP_BM25_NORMALIZE=false)."""
         self.stopwords_name = stopwords
         self._stopwords = STOPWORDS[stopwords]
-        self._stem = stem
+        self.stems = stem
         self.normalizes = normalize
+
+    @property
+    def key(self) -> str:
+        """What makes two tokenizers tokenize alike (keys the artifacts derived from their terms)."""
+        return f"{self.stopwords_name}:{','.join(sorted(self._stopwords))}:{self.stems}:{self.normalizes}"
 
     def __call__(self, text: str) -> list[str]:
         """A hyphenated term counts whole and by its parts, so "IL-17" meets both "IL-17" and "IL 17"."""
@@ -91,4 +96,4 @@ class Tokenizer:
         for term in _TOKEN.findall(normalize(text) if self.normalizes else text.lower()):
             parts = re.split(r"[-/]", term)
             words.extend(w for w in ([term, *parts] if len(parts) > 1 else parts) if w not in self._stopwords)
-        return list(_stemmer().stemWords(words)) if self._stem else words
+        return list(_stemmer().stemWords(words)) if self.stems else words

@@ -26,11 +26,12 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 
 from index.shorthand import shorthand_pairs
-from index.tokenize import Tokenizer
+from index.tokenize import StopwordSet, Tokenizer
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,8 @@ _MEDICAL_ROOTS = {
 _MEDICAL_TOPICS = {"06043075": "medicine", "06060845": "pathology"}
 _MAX_SENSES = 2
 
-_SURFACE = re.compile(r"[A-Za-z0-9]+(?:[-/][A-Za-z0-9]+)*")
+# A word as typed: how a short form is read, by the build and by a question's look-up of the cased keys.
+SURFACE = re.compile(r"[A-Za-z0-9]+(?:[-/][A-Za-z0-9]+)*")
 _CONTENT_WORD = re.compile(r"[A-Za-z]{3,}")
 
 
@@ -70,45 +72,13 @@ class VocabularyUnavailable(Exception):
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Alternatives (texts the corpus says) for a question's terms, looked up two ways."""
+    """Alternatives (texts the corpus says) for the terms a question may use, as the build found them; a question
+    looks them up in rag/language/alternatives.py."""
 
     phrases: dict[str, tuple[str, ...]]  # BM25 terms of a phrase, space-joined ("herpe zoster", "mtx")
     cased: dict[str, tuple[str, ...]]  # short forms that count only as typed: "AS", "RA", "Hb", "ALL"
     foreign: tuple[str, ...] = ()  # medical words the corpus neither says nor reaches by an alternative
     sources: dict[str, str] = field(default_factory=dict, compare=False)  # what built it (`source_versions`)
-    longest: int = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "longest", max((k.count(" ") + 1 for k in self.phrases), default=0))
-
-    def alternatives(self, question: str, tokenize: Tokenizer) -> list[str]:
-        """What else the corpus calls the question's terms, in question order, each once."""
-        found: dict[str, None] = {}
-        for _, alternatives in self._matches(question, tokenize):
-            found.update(dict.fromkeys(alternatives))
-        return list(found)
-
-    def linked_terms(self, question: str, tokenize: Tokenizer) -> dict[str, set[tuple[str, ...]]]:
-        """The question's terms that an alternative stands for, each with the BM25 terms of its alternatives: "flu"
-        → {("influenza",)} where the corpus says "influenza", "ANC" → {("neutrophil", "count")}."""
-        linked: dict[str, set[tuple[str, ...]]] = {}
-        for terms, alternatives in self._matches(question, tokenize):
-            said = {tuple(tokenize(alternative)) for alternative in alternatives} - {()}
-            for term in terms:
-                linked.setdefault(term, set()).update(said)
-        return linked
-
-    def _matches(self, question: str, tokenize: Tokenizer) -> Iterator[tuple[list[str], tuple[str, ...]]]:
-        """Each phrase of the question that has alternatives: its terms and what the corpus says instead."""
-        for word in _SURFACE.findall(question):
-            if word in self.cased:
-                yield tokenize(word), self.cased[word]
-        terms = tokenize(question)
-        for start in range(len(terms)):
-            for end in range(min(len(terms), start + self.longest), start, -1):
-                phrase = terms[start:end]
-                if (found := self.phrases.get(" ".join(phrase))) is not None:
-                    yield phrase, found
 
     def to_json(self) -> bytes:
         return json.dumps(
@@ -119,12 +89,16 @@ class Vocabulary:
 
     @classmethod
     def from_json(cls, data: bytes) -> Vocabulary:
+        """ValueError for a file written before one of its parts existed (the generation needs a rebuild)."""
         raw = json.loads(data)
+        missing = [part for part in ("phrases", "cased", "foreign", "sources") if part not in raw]
+        if missing:
+            raise ValueError(f"written before {', '.join(missing)} existed")
         return cls(
             {k: tuple(v) for k, v in raw["phrases"].items()},
             {k: tuple(v) for k, v in raw["cased"].items()},
-            tuple(raw.get("foreign", ())),
-            dict(raw.get("sources", {})),
+            tuple(raw["foreign"]),
+            dict(raw["sources"]),
         )
 
     @classmethod
@@ -136,46 +110,40 @@ class Vocabulary:
 
 def build_vocabulary(texts: Sequence[str], tokenize: Tokenizer, wordnet_dir: Path = WORDNET_DIR) -> Vocabulary:
     """The pairs of every source whose alternative the corpus (`texts`, as BM25 reads them) says word for word; for
-    an abbreviation, the corpus may say its meaning without a leading modifier (`head_forms`)."""
-    wordnet = WordNet.read(wordnet_dir)
-    medical = wordnet.medical_words()
-    drugs = drug_names(wordnet, medical)
-    abbreviations = [*defined_abbreviations(texts), *medical_abbreviations(), *shorthand_pairs()]
-    pairs = [
-        *abbreviations,
-        *derived_abbreviations(abbreviations, tokenize),
-        *wordnet.medical_synonyms(),
-        *drugs.pairs(),
-    ]
-    lowercase_words = wordnet.lowercase_lemmas
-    candidates: dict[str, tuple[str, ...]] = {}
-    forms = {
-        (key, meaning): head_forms(meaning, tokenize) if _is_short_form(key) else [meaning] for key, meaning in pairs
-    }
-    for alternatives in forms.values():
-        for form in alternatives:
-            if form not in candidates:
-                candidates[form] = tuple(tokenize(form))
+    an abbreviation, the corpus may say its meaning without a leading modifier (`head_forms`).
+
+    The sources are read and prepared once per process and tokenizer (`_installed_sources`); a build then looks
+    only at the pairs whose alternatives its corpus says."""
+    sources = _installed_sources(wordnet_dir, tokenize.stopwords_name, tokenize.stems, tokenize.normalizes)
+    defined = defined_abbreviations(texts)
+    own = _PairTable([*defined, *derived_abbreviations(defined, tokenize)], tokenize, sources.lowercase_words)
     tokenized = [tokenize(text) for text in texts]
-    said = phrases_said(tokenized, {t for t in candidates.values() if t})
+    said = phrases_said(tokenized, own.phrases, sources.fixed.by_first)
     phrases: defaultdict[str, dict[str, None]] = defaultdict(dict)
     cased: defaultdict[str, dict[str, None]] = defaultdict(dict)
-    for key, meaning in pairs:
-        alternative = next((f for f in forms[key, meaning] if candidates[f] and candidates[f] in said), None)
-        if alternative is None:
-            continue
-        terms = candidates[alternative]
-        if _counts_only_as_typed(key, tokenize, lowercase_words):
-            cased[key][alternative] = None
-            continue
-        key_terms = tokenize(key)
-        if key_terms and tuple(key_terms) != terms:
-            phrases[" ".join(key_terms)][alternative] = None
+    # In the order the sources were always read: defined, listed, derived from defined, derived from listed and
+    # the rest (an alternative's place in its list is its rank).
+    for table, rows in (
+        (own, range(len(defined))),
+        (sources.fixed, sources.fixed.rows_said(said, stop=sources.listed)),
+        (own, range(len(defined), len(own.pairs))),
+        (sources.fixed, sources.fixed.rows_said(said, start=sources.listed)),
+    ):
+        for row in rows:
+            key, alternative, terms = table.said_alternative(row, said)
+            if alternative is None:
+                continue
+            if table.typed[key]:
+                cased[key][alternative] = None
+                continue
+            key_terms = table.key_terms[key]
+            if key_terms and key_terms != terms:
+                phrases[" ".join(key_terms)][alternative] = None
     corpus_terms = {term for terms in tokenized for term in terms}
     foreign = sorted(
         word
-        for word in medical | drugs.words()
-        if (word_terms := tokenize(word)) and not any(t in corpus_terms or t in phrases for t in word_terms)
+        for word, word_terms in sources.medical_terms
+        if word_terms and not any(t in corpus_terms or t in phrases for t in word_terms)
     )
     vocabulary = Vocabulary(
         {k: tuple(v) for k, v in phrases.items()},
@@ -190,6 +158,74 @@ def build_vocabulary(texts: Sequence[str], tokenize: Tokenizer, wordnet_dir: Pat
         len(vocabulary.foreign),
     )
     return vocabulary
+
+
+class _PairTable:
+    """Key → alternative pairs with what a build asks of each, computed once: the forms of the alternative it may
+    be said in (`head_forms`), their terms, and whether the key counts only as typed."""
+
+    def __init__(self, pairs: list[tuple[str, str]], tokenize: Tokenizer, lowercase_words: frozenset[str]) -> None:
+        self.pairs = pairs
+        self.terms: dict[str, tuple[str, ...]] = {}  # form → its terms
+        self.forms: dict[tuple[bool, str], tuple[str, ...]] = {}
+        self.typed: dict[str, bool] = {}
+        self.key_terms: dict[str, tuple[str, ...]] = {}
+        self.by_first: defaultdict[str, list[tuple[str, ...]]] = defaultdict(list)
+        self.rows_with: defaultdict[tuple[str, ...], list[int]] = defaultdict(list)
+        for row, (key, meaning) in enumerate(pairs):
+            if key not in self.typed:
+                self.typed[key] = _counts_only_as_typed(key, tokenize, lowercase_words)
+                self.key_terms[key] = tuple(tokenize(key))
+            short = _is_short_form(key)
+            forms = self.forms.get((short, meaning))
+            if forms is None:
+                forms = self.forms[short, meaning] = tuple(head_forms(meaning, tokenize) if short else [meaning])
+            for form in forms:
+                terms = self.terms.get(form)
+                if terms is None:
+                    terms = self.terms[form] = tuple(tokenize(form))
+                    if terms and not self.rows_with[terms]:
+                        self.by_first[terms[0]].append(terms)
+                if terms and (not self.rows_with[terms] or self.rows_with[terms][-1] != row):
+                    self.rows_with[terms].append(row)
+        self.phrases = {terms for terms in self.rows_with if terms}
+
+    def rows_said(self, said: set[tuple[str, ...]], start: int = 0, stop: int | None = None) -> list[int]:
+        """The rows in [start, stop), in order, with a form the corpus says."""
+        end = len(self.pairs) if stop is None else stop
+        return sorted({r for terms in said for r in self.rows_with.get(terms, ()) if start <= r < end})
+
+    def said_alternative(self, row: int, said: set[tuple[str, ...]]) -> tuple[str, str | None, tuple[str, ...]]:
+        """(key, the first form of its alternative that the corpus says, that form's terms)."""
+        key, meaning = self.pairs[row]
+        for form in self.forms[_is_short_form(key), meaning]:
+            terms = self.terms[form]
+            if terms and terms in said:
+                return key, form, terms
+        return key, None, ()
+
+
+@dataclass(frozen=True)
+class _Sources:
+    fixed: _PairTable  # every installed source's pairs; rows before `listed` are listed abbreviations
+    listed: int
+    lowercase_words: frozenset[str]
+    medical_terms: list[tuple[str, tuple[str, ...]]]  # WordNet's medical words and drug names, with their terms
+
+
+@cache
+def _installed_sources(wordnet_dir: Path, stopwords: StopwordSet, stem: bool, normalize: bool) -> _Sources:
+    """The installed sources' pairs, read and tokenized once per process (a few seconds of parsing and ~800,000
+    pairs, most of them drug names)."""
+    tokenize = Tokenizer(stopwords, stem, normalize)
+    wordnet = WordNet.read(wordnet_dir)
+    medical = wordnet.medical_words()
+    drugs = drug_names(wordnet, medical)
+    listed = [*medical_abbreviations(), *shorthand_pairs()]
+    rest = [*derived_abbreviations(listed, tokenize), *wordnet.medical_synonyms(), *drugs.pairs()]
+    fixed = _PairTable([*listed, *rest], tokenize, wordnet.lowercase_lemmas)
+    words = sorted(medical | drugs.words())
+    return _Sources(fixed, len(listed), wordnet.lowercase_lemmas, [(w, tuple(tokenize(w))) for w in words])
 
 
 def head_forms(phrase: str, tokenize: Tokenizer) -> list[str]:
@@ -220,15 +256,20 @@ def derived_abbreviations(pairs: Iterable[tuple[str, str]], tokenize: Tokenizer)
     return derived
 
 
-def phrases_said(texts: Iterable[list[str]], phrases: set[tuple[str, ...]]) -> set[tuple[str, ...]]:
-    """The phrases (term sequences) that occur in some text."""
-    by_first: defaultdict[str, list[tuple[str, ...]]] = defaultdict(list)
+def phrases_said(
+    texts: Iterable[list[str]],
+    phrases: set[tuple[str, ...]],
+    by_first: dict[str, list[tuple[str, ...]]] | None = None,
+) -> set[tuple[str, ...]]:
+    """The phrases (term sequences) that occur in some text; `by_first`: an index of more phrases by first term."""
+    own: defaultdict[str, list[tuple[str, ...]]] = defaultdict(list)
     for phrase in phrases:
-        by_first[phrase[0]].append(phrase)
+        if by_first is None or phrase not in by_first.get(phrase[0], ()):
+            own[phrase[0]].append(phrase)
     said: set[tuple[str, ...]] = set()
     for terms in texts:
         for at, term in enumerate(terms):
-            for phrase in by_first.get(term, ()):
+            for phrase in (*own.get(term, ()), *(by_first.get(term, ()) if by_first else ())):
                 if phrase not in said and tuple(terms[at : at + len(phrase)]) == phrase:
                     said.add(phrase)
     return said
@@ -236,7 +277,7 @@ def phrases_said(texts: Iterable[list[str]], phrases: set[tuple[str, ...]]) -> s
 
 def _is_short_form(word: str) -> bool:
     """One word with capitals beyond a first one, or short and capitalised: axSpA, MTX, eGFR, Hb."""
-    if not _SURFACE.fullmatch(word):
+    if not SURFACE.fullmatch(word):
         return False
     capitals = sum(c.isupper() for c in word)
     return capitals >= 2 or (capitals == 1 and len(word) <= 3)

@@ -1,29 +1,31 @@
-"""Index builds as the server needs them: `index.builder` plus what is learnt from the built index before it is
-published (the answerability model), so every generation carries its own calibrated abstention."""
+"""The one index build: `index.builder` writes a generation of the articles, and what is learnt from the built
+index before it is published (the answerability model) is learnt here, so every generation carries its own
+calibrated abstention. The CLI, eval, the benchmarks and the tests all build through `build_index`."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from pathlib import Path
 
-from corpus.model import Article
-from index.builder import ArtifactHook, BuildReport
-from index.builder import build_from_articles as build_articles_only
-from index.builder import build_index as build_corpus_only
+from index.builder import ArticleSource, BuildReport, Learner, load_articles, write_index
 from index.embed_cache import Encoder
 from index.embedder import Embedder
 from index.onnx_encoder import configured_query_encoder
 from index.settings import Settings
-from index.store import LoadedIndex, Skipped
+from index.store import LoadedIndex
 from rag.answer import Answerer
 from rag.answerability import MODEL_FILE
-from rag.answerability_training import train
+from rag.answerability_training import TRAINING_KEY, train
 
 log = logging.getLogger(__name__)
 
 
-def answerability_learner(settings: Settings, embedder: Embedder) -> ArtifactHook:
-    """Trains on the built index with the query encoder the server will use."""
+def answerability_learner(settings: Settings, embedder: Embedder) -> Learner | None:
+    """Trains on the built index with the query encoder the server will use; None with abstention off (nothing
+    would read the model)."""
+    if not settings.abstention:
+        return None
 
     def learn(index: LoadedIndex) -> dict[str, bytes]:
         untrained = settings.model_copy(update={"abstention": False})
@@ -44,50 +46,60 @@ def answerability_learner(settings: Settings, embedder: Embedder) -> ArtifactHoo
         )
         return {MODEL_FILE: model.model_dump_json(indent=2).encode()}
 
-    return learn
+    calibration = settings.answerability_calibration
+    calibration_hash = hashlib.sha256(calibration.read_bytes()).hexdigest() if calibration else ""
+    # Everything that shapes the model besides the index: how it is trained, the retrieval it is trained on.
+    key = "\n".join([TRAINING_KEY, calibration_hash, settings.model_dump_json(exclude=_NOT_LEARNT)])
+    return Learner("answerability", key, learn)
+
+
+# Settings that never change what a build learns (where to serve, secrets, test hooks).
+_NOT_LEARNT = {
+    "index_dir",
+    "corpus_dir",
+    "host",
+    "port",
+    "log_questions",
+    "max_body_bytes",
+    "overrides_db",
+    "overrides_url",
+    "admin_token",
+    "admin_enabled",
+    "api_key",
+    "cors_origins",
+    "crash_at",
+    "ray_address",
+    "ray_actors",
+    "ray_cpus_per_actor",
+    "ray_block_rows",
+    "ray_stall_timeout_s",
+    "embed_batch_size",
+    "query_threads",
+}
 
 
 def build_index(
-    corpus_dir: Path,
-    index_dir: Path,
-    settings: Settings,
-    embedder: Embedder,
-    strict: bool = False,
-    embedding_cache: Path | None = None,
-    encoder: Encoder | None = None,
-) -> BuildReport:
-    """`encoder`: what embeds the texts the cache has not seen (e.g. `index.ray_embed.RayEncoder`)."""
-    return build_corpus_only(
-        corpus_dir,
-        index_dir,
-        settings,
-        embedder,
-        strict,
-        embedding_cache,
-        learn=answerability_learner(settings, embedder),
-        encoder=encoder,
-    )
-
-
-def build_from_articles(
-    articles: list[Article],
+    corpus: Path | ArticleSource,
     index_dir: Path,
     settings: Settings,
     embedder: Embedder,
     *,
-    source: str,
-    source_hash: str,
-    skipped: list[Skipped] | None = None,
+    strict: bool = False,
     embedding_cache: Path | None = None,
+    encoder: Encoder | None = None,
 ) -> BuildReport:
-    return build_articles_only(
-        articles,
+    """Indexes a corpus folder (invalid articles skipped with a warning, or fatal with `strict`) or articles read
+    elsewhere into a new generation of `index_dir`, and publishes it.
+
+    `encoder`: what embeds the texts the cache has not seen (e.g. `index.ray_embed.RayEncoder`). A stage whose
+    inputs are those of the current generation (the vocabulary, the answerability model) is reused from it."""
+    source = corpus if isinstance(corpus, ArticleSource) else load_articles(corpus, strict)
+    return write_index(
+        source,
         index_dir,
         settings,
         embedder,
-        source=source,
-        source_hash=source_hash,
-        skipped=skipped,
         embedding_cache=embedding_cache,
-        learn=answerability_learner(settings, embedder),
+        learner=answerability_learner(settings, embedder),
+        encoder=encoder,
     )

@@ -16,10 +16,10 @@ from typer.testing import CliRunner
 from api.app import create_app
 from api.cli import app as cli
 from api.security import ConfigError
-from index.builder import build_index
 from index.embedder import Embedder
 from index.settings import Settings
 from index.store import current_generation
+from rag.building import build_index
 from tests.conftest import CORPUS, SEED_ID
 from tests.postgres import Postgres
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from index.builder import build_index
 from index.embedder import Embedder
 from index.settings import Settings
+from rag.building import build_index
 from tests.api.servers import free_port, running_server
 from tests.conftest import CORPUS, SEED_ID
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from index.builder import build_index
 from index.embedder import Embedder
 from index.overrides.listener import LISTENER_NAME
 from index.settings import Settings
+from rag.building import build_index
 from tests.api.servers import Server, running_server
 from tests.conftest import CORPUS, SEED_ID
 from tests.postgres import terminate

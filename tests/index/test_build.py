@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from index.builder import StrictBuildError, build_index
+from index.builder import StrictBuildError
 from index.embedder import Embedder
 from index.settings import Settings
 from index.store import POINTER, IndexUnavailable, LoadedIndex, current_generation, load_index
+from rag.building import build_index
 from tests.conftest import CORPUS
 
 

@@ -5,12 +5,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.builder import build_index
 from index.dense import DenseIndex, DenseParams, choose_params
 from index.embedder import Embedder
 from index.settings import Settings
 from index.store import load_index
 from rag.answer import Answerer
+from rag.building import build_index
 from tests.conftest import CORPUS
 
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from index.builder import build_index
 from index.embedder import Embedder
 from index.settings import Settings
 from index.store import load_index
+from rag.building import build_index
 from tests.conftest import CORPUS, SEED_ID
 
 

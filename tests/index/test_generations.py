@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -9,10 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from index.builder import build_index
 from index.embedder import Embedder
 from index.settings import Settings
 from index.store import (
+    MANIFEST,
     POINTER,
     IndexUnavailable,
     current_generation,
@@ -21,6 +23,8 @@ from index.store import (
     load_newest_verified,
     rollback,
 )
+from index.vocabulary import VOCABULARY_FILE
+from rag.building import build_index
 from tests.conftest import CORPUS
 
 
@@ -29,6 +33,23 @@ def index_copy(sample_index_dir: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "index"
     shutil.copytree(sample_index_dir, copy)
     return copy
+
+
+def test_a_generation_written_by_an_older_version_asks_for_a_rebuild(index_copy: Path) -> None:
+    generation = current_generation(index_copy)
+    manifest = json.loads((generation / MANIFEST).read_text())
+    normalize = manifest["bm25"].pop("normalize")
+    (generation / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(IndexUnavailable, match=r"written before bm25\.normalize existed: rebuild it with 'followup"):
+        load_index(index_copy)
+    manifest["bm25"]["normalize"] = normalize
+    vocabulary = json.loads((generation / VOCABULARY_FILE).read_text())
+    del vocabulary["sources"]
+    (generation / VOCABULARY_FILE).write_text(json.dumps(vocabulary))
+    manifest["files"][VOCABULARY_FILE] = hashlib.sha256((generation / VOCABULARY_FILE).read_bytes()).hexdigest()
+    (generation / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(IndexUnavailable, match=r"vocabulary\.json: written before sources existed: rebuild"):
+        load_index(index_copy)
 
 
 def test_rollback_switches_to_the_previous_generation_once(
