@@ -30,7 +30,7 @@ class IndexFacts:
     articles: int  # every article of the generation, whatever its status
     chunks: int
     # Declining what no approved article answers: off when the setting is, or when the generation has no answerability
-    # model for this version's features (built before an upgrade changed them: `make index` rebuilds it).
+    # model (its corpus gave too few examples to train one; a model of older features is refused at load).
     abstaining: bool
 
 

@@ -83,7 +83,7 @@ class Health(BaseModel):
     chunks: int
     abstaining: bool = Field(
         description="Whether questions no approved article answers are declined: false when abstention is off, or "
-        "when the served generation has no answerability model for this version's features (rebuild the index)."
+        "when the served generation has no answerability model (its corpus gave too few examples to train one)."
     )
 
 

@@ -1,7 +1,7 @@
 """Compare settings variants through the served pipeline:
 
     python -m eval.sweep --gold eval/gold/sample.jsonl --beir ../shared/data/medquad-beir:dev \\
-        --beir ../shared/data/scifact-train:train --variant "" --variant "article_weight=0.3" ...
+        --beir ../shared/data/scifact-train:train --variant "" --variant "bm25_weight=0.5" ...
 
 A variant is comma-separated `setting=value` overrides of the defaults (index settings too: each gets its own
 cached index). Gold figures come per split (choose on `tune`, report `report`); a BEIR set is cut in two halves

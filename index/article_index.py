@@ -70,7 +70,7 @@ class ArticleIndex:
 
     @staticmethod
     def present(files: dict[str, str]) -> bool:
-        """Whether a generation's manifest lists the article artifacts (generations built before them do not)."""
+        """Whether a generation's manifest lists the article artifacts (benchmarks/scale.py writes none)."""
         return ARTICLE_IDS in files and ARTICLE_DENSE in files
 
     @classmethod

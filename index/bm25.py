@@ -77,7 +77,6 @@ class Bm25Index:
         also: Sequence[str] = (),
         weight: float = 0.0,
         asking: str | None = None,
-        type_weight: int = 1,
     ) -> list[tuple[int, float]]:
         """(row, score) best first; terms the corpus never uses are dropped, and zero scores are no match.
 
@@ -85,9 +84,9 @@ class Bm25Index:
         `weight` times their own BM25 score, as a boosted synonym clause would.
         `asking`: the words whose answer types count, when the query carries more than the clinician asked (a
         contextual query's article question names a time or a dose it does not ask for); None: the query's own.
-        `type_weight`: how many times each answer type asked for counts, times the type's own count (`COUNTS` of
-        index/answer_types.py: a definition or a genetic cause counts five times)."""
-        tokens = self._query_terms(query, asking, type_weight)
+        Each answer type asked for counts as often as `COUNTS` of index/answer_types.py says (a definition or a
+        genetic cause five times)."""
+        tokens = self._query_terms(query, asking)
         extra = self._extra_terms(tokens, also) if weight > 0 else []
         if not (tokens or extra) or self.size == 0:
             return []
@@ -97,18 +96,18 @@ class Bm25Index:
         rows, scores = self._model.retrieve([tokens], k=min(k, self.size), show_progress=False, n_threads=0)
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if s > 0]
 
-    def scores(self, query: str, also: Sequence[str] = (), weight: float = 0.0, type_weight: int = 1) -> np.ndarray:
-        """Scores for every row (ranking within a few rows, e.g. one article's); the rest as in `search`."""
-        tokens = self._query_terms(query, type_weight=type_weight)
+    def scores(self, query: str, also: Sequence[str] = (), weight: float = 0.0) -> np.ndarray:
+        """Scores for every row (the related-questions index ranks every article); the rest as in `search`."""
+        tokens = self._query_terms(query)
         extra = self._extra_terms(tokens, also) if weight > 0 else []
         return self._scores_of(tokens) + weight * self._scores_of(extra) if extra else self._scores_of(tokens)
 
     def _known(self, text: str) -> list[str]:
         return [t for t in self.tokenize(text) if t in self._vocab]
 
-    def _query_terms(self, query: str, asking: str | None = None, type_weight: int = 1) -> list[str]:
+    def _query_terms(self, query: str, asking: str | None = None) -> list[str]:
         asked = asked_types(query if asking is None else asking) if self.answer_types else []
-        counted = [t for t in asked if t in self._vocab for _ in range(type_weight * TYPE_COUNTS.get(t, 1))]
+        counted = [t for t in asked if t in self._vocab for _ in range(TYPE_COUNTS.get(t, 1))]
         return self._known(query) + counted
 
     def _extra_terms(self, tokens: list[str], also: Sequence[str]) -> list[str]:

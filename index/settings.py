@@ -66,13 +66,6 @@ class Settings(BaseSettings):
         description="Index passages with the kinds of answer they hold (a dose, a proportion, a duration) and match "
         "the kind a question asks for (index/answer_types.py; eval/RESULTS.md, 'Answer types').",
     )
-    bm25_answer_type_weight: int = Field(
-        default=1,
-        ge=1,
-        description="How many times each answer type a question asks for counts in its BM25 query, times the type's "
-        "own count (a definition or a genetic cause counts five times: index/answer_types.py COUNTS; a type is one "
-        "term against the several that name the question's subject; eval/RESULTS.md, 'Answer types').",
-    )
     embed_batch_size: int = Field(default=64, ge=1)
     ray_address: str | None = Field(
         default=None,
@@ -125,11 +118,6 @@ class Settings(BaseSettings):
     bm25_weight: float = Field(
         default=0.3, ge=0, le=1, description="Weight of BM25 in fusion (0.5: plain RRF or an even convex mix)."
     )
-    fusion_adaptive: bool = Field(
-        default=False,
-        description="Set the BM25 weight per query from how far each retriever's best candidate stands out "
-        "(rag/fusion.py query_weight); convex fusions only.",
-    )
     vocabulary: bool = Field(
         default=True,
         description="Clinical vocabulary (index/vocabulary.py): an index build stores the abbreviations and medical "
@@ -148,19 +136,6 @@ class Settings(BaseSettings):
         default=300, ge=1, description="Hits taken from each retriever before fusion (and for score normalisation)."
     )
 
-    article_weight: float = Field(
-        default=0.0,
-        ge=0,
-        le=1,
-        description="With article_id: weight of the open article's own chunks, ranked for the question, against the "
-        "global ranking (weighted reciprocal rank; 0, the default, leaves the open article to the contextual query). "
-        "Measured on the gold tune half: every weight tried filled the top 3 with the open article's chunks even "
-        "where another article answers (eval/RESULTS.md).",
-    )
-    context_article_question: bool = Field(
-        default=True,
-        description="With article_id: the contextual query also starts with the open article's question.",
-    )
     contextual_vector: Literal["embedded", "combined"] = Field(
         default="embedded",
         description="How a follow-up's contextual query is embedded: the whole contextual text (the default), or the "
@@ -323,8 +298,6 @@ class Settings(BaseSettings):
             values["bm25_answer_types"] = ANSWER_TYPES_VERSION
         if self.bm25_normalize:  # likewise
             values["bm25_normalize"] = True
-        if self.bm25_answer_type_weight != 1:  # the answerability model is trained on the BM25 scores it gives
-            values["bm25_answer_type_weight"] = self.bm25_answer_type_weight
         if self.answerability_draws != type(self).model_fields["answerability_draws"].default:  # in TRAINING_KEY
             values["answerability_draws"] = self.answerability_draws
         calibration = self.answerability_calibration

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from corpus.chunking import Chunk
 from corpus.model import Article
@@ -49,6 +49,7 @@ BM25_DIR = "bm25"
 DENSE = "dense.faiss"
 BM25_ROWS = "bm25_rows.json"
 LOCK = ".lock"
+REBUILD = "rebuild it with 'followup index build'"
 
 
 class IndexUnavailable(Exception):
@@ -68,9 +69,9 @@ class Bm25Params(BaseModel):
     b: float
     header: str
     stopwords: StopwordSet
-    stem: bool = True
-    answer_types: bool = False  # absent from manifests written before it existed
-    normalize: bool = False  # accents, Greek letters and clitics normalised (index/tokenize.py); likewise
+    stem: bool
+    answer_types: bool
+    normalize: bool  # accents, Greek letters and clitics normalised (index/tokenize.py)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Bm25Params:
@@ -109,7 +110,7 @@ class Manifest(BaseModel):
     model: ModelInfo
     bm25: Bm25Params
     counts: Counts
-    dense: DenseParams = DenseParams()
+    dense: DenseParams
     skipped: list[Skipped]
     files: dict[str, str]
 
@@ -123,7 +124,7 @@ class LoadedIndex:
     bm25: Bm25Index
     dense: DenseIndex
     bm25_rows: list[int] | None = None  # chunk row of each BM25 row; None: BM25 covers every chunk
-    article_index: ArticleIndex | None = None  # None for generations built before article representations
+    article_index: ArticleIndex | None = None  # None for generations written without it (benchmarks/scale.py)
     vocabulary: Vocabulary | None = None  # None for generations built without it (Settings.vocabulary)
 
     @property
@@ -289,20 +290,31 @@ def current_generation(index_dir: Path) -> Path:
 
 def verify_generation(directory: Path) -> Manifest:
     """The manifest, once every artifact matches its checksum; otherwise an error naming the bad file."""
-    try:
-        manifest = Manifest.model_validate_json((directory / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise IndexUnavailable(f"{directory / MANIFEST}: unreadable manifest ({exc.__class__.__name__})") from None
-    if manifest.format_version != FORMAT_VERSION:
-        raise IndexUnavailable(
-            f"{directory}: index format {manifest.format_version}, expected {FORMAT_VERSION}: rebuild it with "
-            "'followup index build'"
-        )
+    manifest = _read_manifest(directory)
     for name, expected in manifest.files.items():
         path = directory / name
         if not path.is_file() or _sha256(path) != expected:
             raise IndexUnavailable(f"{path}: missing or corrupted (checksum mismatch): rebuild the index")
     return manifest
+
+
+def _read_manifest(directory: Path) -> Manifest:
+    """A manifest of another format, or one written before a field it now has, is refused: only a rebuild serves."""
+    path = directory / MANIFEST
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexUnavailable(f"{path}: unreadable manifest ({exc.__class__.__name__})") from None
+    version = raw.get("format_version") if isinstance(raw, dict) else None
+    if version != FORMAT_VERSION:
+        raise IndexUnavailable(f"{directory}: index format {version}, expected {FORMAT_VERSION}: {REBUILD}")
+    try:
+        return Manifest.model_validate(raw)
+    except ValidationError as exc:
+        missing = sorted({".".join(map(str, e["loc"])) for e in exc.errors() if e["type"] == "missing"})
+        if missing:
+            raise IndexUnavailable(f"{path}: written before {', '.join(missing)} existed: {REBUILD}") from None
+        raise IndexUnavailable(f"{path}: unreadable manifest (ValidationError)") from None
 
 
 def load_generation(directory: Path) -> LoadedIndex:
@@ -332,7 +344,10 @@ def load_generation(directory: Path) -> LoadedIndex:
         if ArticleIndex.present(manifest.files)
         else None
     )
-    vocabulary = Vocabulary.load(directory) if VOCABULARY_FILE in manifest.files else None
+    try:
+        vocabulary = Vocabulary.load(directory) if VOCABULARY_FILE in manifest.files else None
+    except ValueError as exc:
+        raise IndexUnavailable(f"{directory / VOCABULARY_FILE}: {exc}: {REBUILD}") from None
     return LoadedIndex(
         directory, manifest, chunks, {a.id: a for a in articles}, bm25, dense, bm25_rows, related, vocabulary
     )

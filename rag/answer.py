@@ -1,10 +1,9 @@
 """From a question to the answer object. The one retrieval pipeline: the server, `followup ask`, `followup eval`
 and the benchmarks all rank through `Answerer.search`.
 
-    question ─┬─ plain query ──────── Ranker (retrieve + fuse) ─┐
-              ├─ contextual query ─── Ranker (open article's ───┼─ context.merge ─┬─ approved rows, best first
-              │                       answer as plain ranks it) │                 │
-              └─ open article ─────── Ranker.rank_within ───────┘                 │
+    question ─┬─ plain query ──────── Ranker (retrieve + fuse) ─┬─ context.merge ─┬─ approved rows, best first
+              └─ contextual query ─── Ranker (open article's ───┘                 │
+                                      answer as plain ranks it)                   │
     plain query's candidates ── answerability (rag/answerability.py) ─────────────┴─ Answer (passages, caveat)
 
 Every ranking is computed whole and only then cut, so `top_k` never changes the order (rag/ranking.py).
@@ -128,7 +127,7 @@ class Answerer:
         `blocked`: rows to treat as unservable besides those the review status blocks (leave-one-article-out).
         """
         article = self.approved_article(article_id) if article_id is not None else None
-        parts = context_parts(article, history, self.settings.context_article_question)
+        parts = context_parts(article, history)
         contextual = contextual_query(question, parts)
         embedding = (
             _CONTEXTUAL_ENCODING.submit(self.encode_queries, [contextual])
@@ -151,14 +150,10 @@ class Answerer:
             )
             # The clinician asks for a kind of answer, the article's question does not ("Is one month sufficient…?"
             # would make every follow-up on its page ask for a duration).
-            # The short answer echoes the article's question only when the contextual query holds that question.
-            echo = self._answer_rows(article) if self.settings.context_article_question else frozenset()
+            # The short answer echoes the article's question, which the contextual query holds.
+            echo = self._answer_rows(article)
             contextual_ranking = self.ranker.rank(contextual, contextual_vector, mode, blocked | echo, asking=question)
             hits = merge(hits, placed_as_plain(contextual_ranking, hits, echo), self.settings.rrf_k)
-        if article is not None and self.settings.article_weight > 0:
-            rows = [r for r in self.servable.rows_of(article.id) if r not in blocked]
-            local = self.ranker.rank_within(question, plain_vector, rows, mode)
-            hits = merge(hits, local, self.settings.rrf_k, second_weight=self.settings.article_weight)
         answered = self.answerability_model is None or answerability >= self.answerability_model.threshold
         if not _WORD.search(question):
             answered = False  # nothing to answer: only punctuation, control characters or blanks

@@ -12,7 +12,6 @@ split-conformal calibration so that at least 95% of answerable questions like th
 from __future__ import annotations
 
 import json
-import logging
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,10 +22,10 @@ from numpy.typing import NDArray
 from pydantic import BaseModel
 
 from index.dense import DenseIndex
+from index.store import REBUILD, IndexUnavailable
 from rag.ranking import Retrieved
 from rag.types import FusedHit
 
-log = logging.getLogger(__name__)
 MODEL_FILE = "answerability.json"
 FEATURES = (
     "cosine_top1",
@@ -188,18 +187,21 @@ class AnswerabilityModel(BaseModel):
 
     @classmethod
     def load(cls, directory: Path) -> AnswerabilityModel | None:
-        """None for a generation built without one (then every question with words is answered)."""
+        """None for a generation built without one (too few examples to train it: every question with words is
+        answered). A model of other features than this version computes, or one written before a field it now has,
+        is refused (`IndexUnavailable`): the generation was built by an older version."""
         path = directory / MODEL_FILE
         if not path.is_file():
             return None
-        model = cls.model_validate(json.loads(path.read_text(encoding="utf-8")))
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        missing = sorted(set(cls.model_fields) - set(raw)) if isinstance(raw, dict) else []
+        if missing:
+            raise IndexUnavailable(f"{path}: written before {', '.join(missing)} existed: {REBUILD}")
+        model = cls.model_validate(raw)
         if tuple(model.features) != FEATURES:
-            log.warning(
-                "%s was trained on other answerability features than this version computes: every question with "
-                "words is answered until the index is rebuilt (make index)",
-                path,
+            raise IndexUnavailable(
+                f"{path}: trained on other answerability features than this version computes: {REBUILD}"
             )
-            return None
         return model
 
 

@@ -1,16 +1,11 @@
 """Follow-up context: what the clinician is reading and has asked before.
 
-Two signals, each beside the plain question's own ranking, never instead of it, so a question that stands on its
-own keeps the passages it finds alone:
-- the contextual query: an elliptical question ("and in pregnancy?") borrows words from the open article's
-  question and the earlier turns, so the open article's claims rise while better claims elsewhere still rank. The
-  open article's short answer restates that question, so the contextual query cannot judge it: the plain question's
-  rank of it stands in (`placed_as_plain`);
-- optionally (`article_weight` > 0), the open article's own chunks ranked for the plain question, fused with the
-  global ranking. Off by default: measured on the gold tune half, any weight filled the top 3 with the open
-  article's chunks even where another article answers (eval/RESULTS.md).
-Rankings are merged by weighted reciprocal rank over their whole length, so the merge never depends on how many
-passages are shown.
+The contextual query ranks beside the plain question's own ranking, never instead of it, so a question that stands
+on its own keeps the passages it finds alone: an elliptical question ("and in pregnancy?") borrows words from the
+open article's question and the earlier turns, so the open article's claims rise while better claims elsewhere
+still rank. The open article's short answer restates that question, so the contextual query cannot judge it: the
+plain question's rank of it stands in (`placed_as_plain`). The two rankings are merged by reciprocal rank over their
+whole length, so the merge never depends on how many passages are shown.
 """
 
 from __future__ import annotations
@@ -30,9 +25,9 @@ from rag.types import FusedHit, Hit
 HISTORY_TURNS = 2
 
 
-def context_parts(article: Article | None, history: Sequence[str], with_article_question: bool = True) -> list[str]:
+def context_parts(article: Article | None, history: Sequence[str]) -> list[str]:
     """What precedes the question in its contextual form: the article's question, then the last turns."""
-    opening = [article.question] if article is not None and with_article_question else []
+    opening = [article.question] if article is not None else []
     return [*opening, *history[-HISTORY_TURNS:]]
 
 
@@ -96,8 +91,8 @@ def placed_as_plain(contextual: list[FusedHit], plain: list[FusedHit], rows: fro
     return placed
 
 
-def merge(first: list[FusedHit], second: list[FusedHit], rrf_k: int, second_weight: float = 0.5) -> list[FusedHit]:
-    """Two rankings fused by (weighted) reciprocal rank; each row keeps the scores of its best appearance."""
+def merge(first: list[FusedHit], second: list[FusedHit], rrf_k: int) -> list[FusedHit]:
+    """Two rankings fused by reciprocal rank; each row keeps the scores of its best appearance."""
     best: dict[int, FusedHit] = {}
     for hit in [*first, *second]:
         best.setdefault(hit.row, hit)
@@ -105,7 +100,6 @@ def merge(first: list[FusedHit], second: list[FusedHit], rrf_k: int, second_weig
         [Hit(h.row, h.fused) for h in first],
         [Hit(h.row, h.fused) for h in second],
         k=rrf_k,
-        bm25_weight=1 - second_weight,
     )
     return [
         FusedHit(m.row, m.fused, kept.bm25, kept.bm25_rank, kept.dense, kept.dense_rank)

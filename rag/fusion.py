@@ -136,14 +136,6 @@ def _normalise(
     return normalised[:-1], float(normalised[-1] if unmatched else normalised[:-1].min())
 
 
-def query_weight(bm25_weight: float, lexical_peak: float, semantic_peak: float) -> float:
-    """Query-dependent BM25 weight: each retriever's share scaled by how far its best candidate stands out of its
-    own list (its top normalised score, e.g. a z-score); equal peaks keep the configured weight. A retriever that
-    cannot tell its candidates apart then moves the fused order less, whatever the collection."""
-    lexical, semantic = bm25_weight * max(lexical_peak, 0.0), (1 - bm25_weight) * max(semantic_peak, 0.0)
-    return lexical / (lexical + semantic) if lexical + semantic > 0 else bm25_weight
-
-
 def convex_fusion(
     bm25: list[Hit],
     dense: list[Hit],
@@ -151,11 +143,9 @@ def convex_fusion(
     method: Fusion,
     *,
     bm25_exhaustive: bool = False,
-    adaptive: bool = False,
 ) -> list[FusedHit]:
     """`bm25_exhaustive`: BM25 returned every row that matches a query term (fewer hits than asked for); the rest
-    of the candidate pool (as many rows as dense returned) then counts as scoring 0. `adaptive`: the BM25 weight
-    is set per query by `query_weight`."""
+    of the candidate pool (as many rows as dense returned) then counts as scoring 0."""
     if not 0.0 <= bm25_weight <= 1.0:
         raise ValueError(f"bm25 weight must be between 0 and 1, got {bm25_weight}")
     if method is Fusion.RRF:
@@ -165,8 +155,6 @@ def convex_fusion(
     lexical_scores, lexical_floor = _normalise(parts.bm25[parts.bm25_at], method, _FLOOR["bm25"], unmatched)
     # Every row has a cosine, so no dense candidate is known to sit at the floor (a short list is the whole corpus).
     semantic_scores, semantic_floor = _normalise(parts.dense[parts.dense_at], method, _FLOOR["dense"], unmatched=0)
-    if adaptive and len(lexical_scores) and len(semantic_scores):
-        bm25_weight = query_weight(bm25_weight, float(lexical_scores.max()), float(semantic_scores.max()))
     lexical = np.full(len(parts.rows), lexical_floor)
     lexical[parts.bm25_at] = lexical_scores
     semantic = np.full(len(parts.rows), semantic_floor)
@@ -182,8 +170,7 @@ def fuse(
     rrf_k: int = 60,
     bm25_weight: float = 0.5,
     bm25_exhaustive: bool = False,
-    adaptive: bool = False,
 ) -> list[FusedHit]:
     if method is Fusion.RRF:
         return reciprocal_rank_fusion(bm25, dense, rrf_k, bm25_weight)
-    return convex_fusion(bm25, dense, bm25_weight, method, bm25_exhaustive=bm25_exhaustive, adaptive=adaptive)
+    return convex_fusion(bm25, dense, bm25_weight, method, bm25_exhaustive=bm25_exhaustive)

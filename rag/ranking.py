@@ -7,7 +7,6 @@ only ever cut the finished list: so the passages of `top_k = n` are exactly the 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,15 +34,12 @@ class Ranker:
         vocabulary = index.vocabulary if settings.vocabulary else None
         if settings.vocabulary and vocabulary is None:
             log.warning("generation %s has no clinical vocabulary: rebuild the index to use it", index.version)
-        self.bm25 = Bm25Retriever(
-            index.bm25, index.bm25_rows, vocabulary, settings.vocabulary_weight, settings.bm25_answer_type_weight
-        )
+        self.bm25 = Bm25Retriever(index.bm25, index.bm25_rows, vocabulary, settings.vocabulary_weight)
         self.dense = DenseRetriever(index.dense)
         self.depth = settings.candidates
         self.fusion = Fusion(settings.fusion)
         self.rrf_k = settings.rrf_k
         self.bm25_weight = settings.bm25_weight
-        self.adaptive = settings.fusion_adaptive
 
     def retrieve(
         self, query: str, vector: NDArray[np.float32], blocked: frozenset[int], asking: str | None = None
@@ -68,7 +64,6 @@ class Ranker:
             rrf_k=self.rrf_k,
             bm25_weight=self.bm25_weight,
             bm25_exhaustive=retrieved.bm25.exhaustive,
-            adaptive=self.adaptive,
         )
 
     def rank(
@@ -80,18 +75,6 @@ class Ranker:
         asking: str | None = None,
     ) -> list[FusedHit]:
         return self.fuse(self.retrieve(query, vector, blocked, asking), mode)
-
-    def rank_within(self, query: str, vector: NDArray[np.float32], rows: Sequence[int], mode: Mode) -> list[FusedHit]:
-        """A ranking of only `rows` (one article's chunks), every row scored exactly by both retrievers."""
-        lexical = self.bm25.scores_of(query, rows)
-        cosine = self.dense.scores_of(vector, rows)
-        bm25 = sorted((Hit(r, float(s)) for r, s in zip(rows, lexical, strict=True) if s > 0), key=_best)
-        dense = sorted((Hit(r, float(s)) for r, s in zip(rows, cosine, strict=True)), key=_best)
-        return self.fuse(Retrieved(Bm25Hits(bm25, exhaustive=True), dense), mode)
-
-
-def _best(hit: Hit) -> tuple[float, int]:
-    return (-hit.score, hit.row)
 
 
 def single(hit: Hit, rank: int, source: Mode) -> FusedHit:

@@ -34,13 +34,11 @@ class Bm25Retriever:
         rows: Sequence[int] | None = None,
         vocabulary: Vocabulary | None = None,
         vocabulary_weight: float = 0.0,
-        answer_type_weight: int = 1,
     ) -> None:
         self._index = index
         self._rows = rows
         self._vocabulary = vocabulary
         self._weight = vocabulary_weight if vocabulary is not None else 0.0
-        self._type_weight = answer_type_weight
         self._bm25_row: dict[int, int] | None = (
             None if rows is None else {chunk_row: bm25_row for bm25_row, chunk_row in enumerate(rows)}
         )
@@ -58,18 +56,8 @@ class Bm25Retriever:
     def search(self, query: str, k: int, asking: str | None = None) -> Bm25Hits:
         """`asking`: the clinician's own words when `query` carries context (see `Bm25Index.search`)."""
         rows = self._rows
-        hits = self._index.search(query, k, self.alternatives(query), self._weight, asking, self._type_weight)
+        hits = self._index.search(query, k, self.alternatives(query), self._weight, asking)
         return Bm25Hits([Hit(row if rows is None else rows[row], score) for row, score in hits], len(hits) < k)
-
-    def scores_of(self, query: str, chunk_rows: Sequence[int]) -> NDArray[np.float64]:
-        """BM25 scores of the given chunk rows (0 for rows BM25 does not cover): ranking within one article."""
-        every = self._index.scores(query, self.alternatives(query), self._weight, self._type_weight)
-        if not len(every):
-            return np.zeros(len(chunk_rows))
-        lookup = self._bm25_row
-        if lookup is None:
-            return every[np.asarray(chunk_rows, dtype=np.int64)]
-        return np.array([every[lookup[r]] if r in lookup else 0.0 for r in chunk_rows], dtype=np.float64)
 
     def held_by(self, terms: list[str], chunk_rows: Sequence[int]) -> NDArray[np.bool_]:
         """Whether any of the chunk rows holds each (tokenised) term, as BM25 indexed them."""
@@ -84,10 +72,3 @@ class DenseRetriever:
 
     def search(self, vector: NDArray[np.float32], k: int) -> list[Hit]:
         return [Hit(row, score) for row, score in self._index.search(vector, k)]
-
-    def scores_of(self, vector: NDArray[np.float32], chunk_rows: Sequence[int]) -> NDArray[np.float32]:
-        """Cosine similarity of the given chunk rows to the question."""
-        if not chunk_rows:
-            return np.zeros(0, dtype=np.float32)
-        scores: NDArray[np.float32] = self._index.vectors(list(chunk_rows)) @ vector
-        return scores

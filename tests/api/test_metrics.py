@@ -80,8 +80,8 @@ def test_each_app_has_its_own_registry(client: TestClient, sample_index_dir: Pat
 
 
 def test_whether_questions_are_declined_is_reported(client: TestClient, sample_index_dir: Path) -> None:
-    """A platform team sees abstention switched off (by the setting, or by a generation whose answerability model
-    does not match this version: rag/answerability.py) without asking a question that should be declined."""
+    """A platform team sees abstention switched off (by the setting, or by a generation without an answerability
+    model: rag/answerability.py) without asking a question that should be declined."""
     assert client.get("/healthz").json()["abstaining"] is True
     assert value(samples(client), "followup_abstaining") == 1
     with TestClient(create_app(Settings(index_dir=sample_index_dir, abstention=False))) as off:

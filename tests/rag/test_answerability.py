@@ -1,15 +1,15 @@
-"""The answerability features and model file: what separates an off-topic question, and what an old index does."""
+"""The answerability features and model file: what separates an off-topic question, and that an old one is refused."""
 
 from __future__ import annotations
 
 import json
-import logging
 import math
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from index.store import IndexUnavailable
 from rag.answer import Answerer
 from rag.answerability import FEATURES, MODEL_FILE, AnswerabilityModel
 from rag.answerability_training import DRAWS, average
@@ -26,15 +26,20 @@ def _model(features: list[str]) -> dict[str, object]:
         "threshold": 0.5,
         "target_answered": 0.95,
         "calibration_questions": 10,
+        "calibration_source": "pseudo-questions",
         "training": {},
+        "draws": 1,
     }
 
 
-def test_a_model_of_other_features_is_not_used_and_says_so(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_model_of_an_older_version_asks_for_a_rebuild(tmp_path: Path) -> None:
     (tmp_path / MODEL_FILE).write_text(json.dumps(_model(list(FEATURES[:-1]))), encoding="utf-8")
-    with caplog.at_level(logging.WARNING, logger="rag.answerability"):
-        assert AnswerabilityModel.load(tmp_path) is None
-    assert "rebuilt" in caplog.text
+    with pytest.raises(IndexUnavailable, match=r"other answerability features .*: rebuild it with 'followup index"):
+        AnswerabilityModel.load(tmp_path)
+    without_draws = {k: v for k, v in _model(list(FEATURES)).items() if k != "draws"}
+    (tmp_path / MODEL_FILE).write_text(json.dumps(without_draws), encoding="utf-8")
+    with pytest.raises(IndexUnavailable, match=r"written before draws existed: rebuild"):
+        AnswerabilityModel.load(tmp_path)
     (tmp_path / MODEL_FILE).write_text(json.dumps(_model(list(FEATURES))), encoding="utf-8")
     assert AnswerabilityModel.load(tmp_path) is not None
 

@@ -45,20 +45,18 @@ def test_rows_the_contextual_query_cannot_judge_take_their_plain_rank() -> None:
     assert [h.row for h in placed_as_plain(contextual, plain, frozenset())] == [1, 2, 3]
 
 
-def test_contextual_query_reads_history_and_optionally_the_article_question(answerer: Answerer) -> None:
+def test_contextual_query_starts_with_the_article_question_then_the_last_turns(answerer: Answerer) -> None:
     article = answerer.index.articles[SEED_ID]
     assert contextual_query("and in AS?", context_parts(None, [])) is None
     assert contextual_query("and in AS?", context_parts(None, ["a", "b", "c"])) == "b c and in AS?"
-    with_question = context_parts(article, [], with_article_question=True)
-    assert contextual_query("and?", with_question) == f"{article.question} and?"
-    assert contextual_query("and?", context_parts(article, [], with_article_question=False)) is None
+    assert contextual_query("and?", context_parts(article, [])) == f"{article.question} and?"
+    assert contextual_query("and?", context_parts(article, ["a", "b", "c"])) == f"{article.question} b c and?"
 
 
-def test_merge_is_weighted_by_rank_and_keeps_every_row() -> None:
+def test_merge_is_by_rank_and_keeps_every_row() -> None:
     first = [FusedHit(row=1, fused=3.0), FusedHit(row=2, fused=2.0)]
     second = [FusedHit(row=3, fused=9.0), FusedHit(row=4, fused=1.0)]
-    assert [h.row for h in merge(first, second, rrf_k=60, second_weight=0.9)][:1] == [3]
-    assert [h.row for h in merge(first, second, rrf_k=60, second_weight=0.1)][:1] == [1]
+    assert [h.row for h in merge(first, second, rrf_k=60)][:2] == [1, 3]  # equal ranks: the lower row first
     assert {h.row for h in merge(first, second, rrf_k=60)} == {1, 2, 3, 4}
     both = merge(first, [FusedHit(row=2, fused=5.0)], rrf_k=60)
     assert both[0].row == 2  # a row in both lists leads

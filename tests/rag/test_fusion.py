@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.fusion import Fusion, convex_fusion, fuse, query_weight, reciprocal_rank_fusion
+from rag.fusion import Fusion, convex_fusion, fuse, reciprocal_rank_fusion
 from rag.types import Hit
 
 
@@ -67,12 +67,6 @@ def test_a_lone_bm25_match_counts_when_bm25_returned_every_match(method: Fusion)
     fused = convex_fusion(lone, dense, 0.3, method, bm25_exhaustive=True)
     assert fused[0].row == 5
     assert len({h.fused for h in fused[1:]}) == len(fused) - 1  # the unmatched rows keep their dense order
-
-
-def test_query_weight_keeps_the_weight_for_equal_peaks_and_leans_to_the_sharper_list() -> None:
-    assert query_weight(0.3, 2.0, 2.0) == pytest.approx(0.3)
-    assert query_weight(0.3, 4.0, 1.0) > 0.3 > query_weight(0.3, 1.0, 4.0)
-    assert query_weight(0.3, 0.0, 0.0) == 0.3
 
 
 def _ranking(rows: list[int], scores: list[float]) -> list[Hit]:
