@@ -36,7 +36,7 @@ def compare_bm25(
         top = top[scores[top] > 0]
         theirs_s = time.perf_counter() - started
         started = time.perf_counter()
-        mine = ours.search(query, k)
+        mine = ours.search(tokenizer(query), k)
         ours_s = time.perf_counter() - started
         ratios.append(theirs_s / ours_s)
         ours_ms.append(ours_s * 1000)

@@ -27,9 +27,10 @@ from index.onnx_encoder import QueryEncoder
 from index.overrides import OverrideStore
 from index.settings import Settings
 from index.store import IndexUnavailable, LoadedIndex
-from index.tokenize import INTERROGATIVES
 from rag.answerability import AnswerabilityModel, QuestionTerms, corpus_centroid, features
 from rag.context import ContextVectors, context_parts, contextual_query, merge, placed_as_plain
+from rag.language.completions import Completions
+from rag.language.interrogatives import interrogative_terms
 from rag.passages import to_passage
 from rag.ranking import Ranker, Retrieved
 from rag.related import RelatedFinder
@@ -85,7 +86,8 @@ class Answerer:
         self._bm25_saturation = index.manifest.bm25.k1 + 1
         self.context_vectors = ContextVectors(self.encode_queries)
         self._centroid = corpus_centroid(index.dense)
-        self._interrogatives = frozenset(index.bm25.tokenize(" ".join(sorted(INTERROGATIVES))))
+        self._interrogatives = interrogative_terms(index.bm25.tokenize)
+        self._completions = Completions(index.bm25)
         foreign = index.vocabulary.foreign if index.vocabulary is not None else ()
         self.foreign = ForeignWords.of(foreign, index.bm25.tokenize)  # medical words the corpus lacks
         self.related = (
@@ -181,13 +183,13 @@ class Answerer:
         # Coverage is of what the question is about: a wh-word the corpus happens to use ("what") would otherwise
         # be the covered rarest term of "What is the capital of France?". A question of wh-words only keeps them.
         terms = [t for t in terms if t not in self._interrogatives] or terms
-        bm25 = self.index.bm25
+        bm25, completions = self.index.bm25, self._completions
         linked = self.ranker.bm25.linked_terms(question)
         question_terms = QuestionTerms.of(
             terms,
             bm25.document_frequencies,
             max(bm25.size, 1),
-            lambda term: sorted(linked.get(term, set()) | {(c,) for c in bm25.completions(term)}),
+            lambda term: sorted(linked.get(term, set()) | {(c,) for c in completions(term)}),
             self.foreign.terms,
         )
         fused = plain_hybrid if plain_hybrid is not None else self.ranker.fuse(plain, Mode.HYBRID)

@@ -45,7 +45,7 @@ class Ranker:
         self, query: str, vector: NDArray[np.float32], blocked: frozenset[int], asking: str | None = None
     ) -> Retrieved:
         """Each retriever is asked for `len(blocked)` more rows than the depth, so unservable rows neither shorten
-        the list nor shift the score normalisation of the rest. `asking`: see `Bm25Index.search`."""
+        the list nor shift the score normalisation of the rest. `asking`: see `Bm25Queries`."""
         extra = len(blocked)
         lexical = self.bm25.search(query, self.depth + extra, asking)
         bm25 = [h for h in lexical.hits if h.row not in blocked][: self.depth]

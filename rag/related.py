@@ -80,7 +80,8 @@ class RelatedFinder:
     def candidates_for(self, vector: NDArray[np.float32], text: str, exclude: str | None) -> Candidates:
         """Every servable article either retriever proposes, with its similarity to the seed on both scales."""
         rows = {row for row, _ in self._index.dense.search(vector, self.candidates + 1)}
-        rows.update(row for row, _ in self._index.bm25.search(text, self.candidates + 1))
+        bm25 = self._index.bm25  # built without answer types: the text's own terms are its query
+        rows.update(row for row, _ in bm25.search(bm25.tokenize(text), self.candidates + 1))
         articles: list[Article] = []
         kept_rows: list[int] = []
         for row in sorted(rows):
@@ -98,7 +99,8 @@ class RelatedFinder:
         seed_row = self._index.rows.get(seed) if seed is not None else None
         if seed_row is None:
             return None
-        scores = self._index.bm25.scores(text)
+        bm25 = self._index.bm25
+        scores = bm25.scores(bm25.tokenize(text))
         if scores[seed_row] <= 0:
             return np.zeros(len(rows), dtype=np.float32)
         lexical: NDArray[np.float32] = np.clip(scores[rows] / scores[seed_row], 0.0, 1.0).astype(np.float32)

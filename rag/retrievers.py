@@ -11,6 +11,8 @@ from numpy.typing import NDArray
 from index.bm25 import Bm25Index
 from index.dense import DenseIndex
 from index.vocabulary import Vocabulary
+from rag.language.alternatives import VocabularyLookup
+from rag.language.bm25_query import Bm25Queries
 from rag.types import Hit
 
 
@@ -25,8 +27,8 @@ class Bm25Hits:
 class Bm25Retriever:
     """BM25 over the chunks it was built from; `rows` maps its rows to chunk rows (identity when None).
 
-    With a `vocabulary`, a query's terms are also looked for as the corpus says them elsewhere, at
-    `vocabulary_weight` (index/vocabulary.py)."""
+    A query asks for the answer types its words name, when the index holds them; with a `vocabulary`, its terms are
+    also looked for as the corpus says them elsewhere, at `vocabulary_weight` (rag/language/)."""
 
     def __init__(
         self,
@@ -37,26 +39,25 @@ class Bm25Retriever:
     ) -> None:
         self._index = index
         self._rows = rows
-        self._vocabulary = vocabulary
-        self._weight = vocabulary_weight if vocabulary is not None else 0.0
+        self._lookup = VocabularyLookup(vocabulary, index.tokenize) if vocabulary is not None else None
+        self.queries = Bm25Queries(index.tokenize, index.answer_types, self._lookup, vocabulary_weight)
         self._bm25_row: dict[int, int] | None = (
             None if rows is None else {chunk_row: bm25_row for bm25_row, chunk_row in enumerate(rows)}
         )
 
     def alternatives(self, query: str) -> list[str]:
-        if self._vocabulary is None or self._weight == 0:
-            return []
-        return self._vocabulary.alternatives(query, self._index.tokenize)
+        return self.queries.alternatives(query)
 
     def linked_terms(self, query: str) -> dict[str, set[tuple[str, ...]]]:
         """The query's terms the vocabulary links to what the corpus says, with the terms of what it says (whatever
         their ranking weight)."""
-        return {} if self._vocabulary is None else self._vocabulary.linked_terms(query, self._index.tokenize)
+        return {} if self._lookup is None else self._lookup.linked_terms(query)
 
     def search(self, query: str, k: int, asking: str | None = None) -> Bm25Hits:
-        """`asking`: the clinician's own words when `query` carries context (see `Bm25Index.search`)."""
+        """`asking`: the clinician's own words when `query` carries context (see `Bm25Queries`)."""
         rows = self._rows
-        hits = self._index.search(query, k, self.alternatives(query), self._weight, asking)
+        bm25_query = self.queries(query, asking)
+        hits = self._index.search(bm25_query.terms, k, bm25_query.alternatives, bm25_query.weight)
         return Bm25Hits([Hit(row if rows is None else rows[row], score) for row, score in hits], len(hits) < k)
 
     def held_by(self, terms: list[str], chunk_rows: Sequence[int]) -> NDArray[np.bool_]:

@@ -39,13 +39,13 @@ def test_ranking_equals_rank_bm25_okapi(query: str) -> None:
     ours = Bm25Index.build(DOCS, method="robertson", k1=1.5, b=0.75)
     reference = BM25Okapi([tokenize(d) for d in DOCS], k1=1.5, b=0.75, epsilon=0)
     expected = np.asarray(reference.get_scores(tokenize(query)))
-    got = ours.scores(query)
+    got = ours.scores(tokenize(query))
     # Same ranking; scores differ only by the constant factor (k1 + 1) that bm25s leaves out.
     assert np.argsort(-got, kind="stable").tolist() == np.argsort(-expected, kind="stable").tolist()
     np.testing.assert_allclose(got * 2.5, expected, rtol=1e-5, atol=1e-6)
-    top = [row for row, _ in ours.search(query, k=5)]
+    top = [row for row, _ in ours.search(tokenize(query), k=5)]
     assert top == [int(i) for i in np.argsort(-expected, kind="stable")[: len(top)] if expected[i] > 0]
 
 
 def test_unknown_terms_match_nothing() -> None:
-    assert Bm25Index.build(DOCS).search("xylophone quasar", k=5) == []
+    assert Bm25Index.build(DOCS).search(tokenize("xylophone quasar"), k=5) == []

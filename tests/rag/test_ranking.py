@@ -10,6 +10,7 @@ from index.settings import Settings
 from index.store import LoadedIndex
 from index.vocabulary import VOCABULARY_FILE
 from rag.answer import Answerer
+from rag.language.alternatives import VocabularyLookup
 from rag.types import Mode
 
 SHINGLES = "shingles rate on upadacitinib"
@@ -23,7 +24,8 @@ def without_vocabulary(sample_index: LoadedIndex, settings: Settings, embedder: 
 def test_the_generation_carries_its_vocabulary_checksummed(sample_index: LoadedIndex) -> None:
     assert VOCABULARY_FILE in sample_index.manifest.files
     assert sample_index.vocabulary is not None
-    assert "herpes zoster" in sample_index.vocabulary.alternatives(SHINGLES, sample_index.bm25.tokenize)
+    lookup = VocabularyLookup(sample_index.vocabulary, sample_index.bm25.tokenize)
+    assert "herpes zoster" in lookup.alternatives(SHINGLES)
 
 
 def _first_rank(answerer: Answerer, question: str, word: str, mode: Mode) -> int:
