@@ -129,7 +129,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def build_index(corpus: Path, index: Path) -> str:
+def cli_build(corpus: Path, index: Path) -> str:
     started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "api", "index", "build", "--corpus", str(corpus), "--index", str(index)],
@@ -217,7 +217,7 @@ class LoadTest:
         self.events.append(Event(name, round(started - self.t0, 1), outcome, round(time.perf_counter() - started, 1)))
 
     async def reload(self, client: httpx.AsyncClient) -> str:
-        built = await asyncio.to_thread(build_index, self.args.corpus, self.args.index)
+        built = await asyncio.to_thread(cli_build, self.args.corpus, self.args.index)
         response = await client.post(f"{self.base}/v1/admin/reload", headers=self.admin)
         return f"index {built}; reload: {describe(response)}"
 
@@ -365,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="followup-load-") as scratch:
         args.index = Path(scratch) / "index"
         log = Path(scratch) / "server.log"
-        print(f"building the index of {args.corpus} … {build_index(args.corpus, args.index)}", flush=True)
+        print(f"building the index of {args.corpus} … {cli_build(args.corpus, args.index)}", flush=True)
         port = free_port()
         base = f"http://{HOST}:{port}"
         process = start_server(args.index, port, token, log)

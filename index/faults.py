@@ -1,7 +1,8 @@
 """Test-only crash points: with `FOLLOWUP_CRASH_AT=<stage>` a build SIGKILLs itself at that stage.
 
-The fault tests use it to kill a real `followup index build` at every step of writing a generation, which a
-timer cannot hit reliably (the write takes milliseconds). Unset (the default) it does nothing.
+The fault tests use it to kill a build at every step of writing a generation, which a timer cannot hit reliably
+(the write takes milliseconds). Unset (the default) it does nothing. It is read from the environment at each point,
+not from a settings class: no deployment has a reason to set it.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import os
 import signal
 
-from index.settings import get_settings
+CRASH_AT = "FOLLOWUP_CRASH_AT"
 
 # In the order a build reaches them.
 STAGES = (
@@ -29,6 +30,10 @@ STAGES = (
 )
 
 
+def crash_stage() -> str | None:
+    return os.environ.get(CRASH_AT) or None
+
+
 def crash_point(stage: str) -> None:
-    if get_settings().crash_at == stage:
+    if crash_stage() == stage:
         os.kill(os.getpid(), signal.SIGKILL)

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from index.faults import crash_stage
 from index.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -165,7 +166,7 @@ class RayEncoder:
                     "model_path": str(self.model_path),
                     "batch_size": self.settings.embed_batch_size,
                     "threads": max(1, math.ceil(plan.cpus)),
-                    "crash": self.settings.crash_at == ACTOR_CRASH_STAGE,
+                    "crash": crash_stage() == ACTOR_CRASH_STAGE,
                 },
                 batch_size=self.settings.embed_batch_size,
                 batch_format="numpy",

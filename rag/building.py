@@ -55,6 +55,7 @@ def answerability_learner(settings: Settings, embedder: Embedder) -> Learner | N
 
 # Settings that never change what a build learns (where to serve, secrets, test hooks).
 _NOT_LEARNT = {
+    "answerability_calibration",  # its content is in the key, not where it lies
     "index_dir",
     "corpus_dir",
     "host",

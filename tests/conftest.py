@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -18,6 +19,21 @@ from index.store import LoadedIndex, load_index
 from rag.answer import Answerer
 from rag.building import build_index
 from tests.postgres import Postgres, running_postgres
+
+# Property tests on the real pipeline are costly per example. The default profile caps every test at 50 examples;
+# `HYPOTHESIS_PROFILE=full pytest` runs each with the count it was written for (`examples`), before a release or
+# after changing what such a test covers.
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "default")
+DEFAULT_EXAMPLES = 50
+hypothesis_settings.register_profile("default", max_examples=DEFAULT_EXAMPLES, deadline=None)
+hypothesis_settings.register_profile("full", deadline=None)
+hypothesis_settings.load_profile(PROFILE)
+
+
+def examples(full: int) -> int:
+    """A test's example count: `full` under the full profile, at most the default profile's cap otherwise."""
+    return full if PROFILE == "full" else min(full, DEFAULT_EXAMPLES)
+
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"

@@ -20,13 +20,13 @@ from pydantic import SecretStr
 from api.app import create_app
 from api.errors import MAX_ECHO_CHARS, printable
 from index.settings import Settings
-from tests.conftest import SEED_ID
+from tests.conftest import SEED_ID, examples
 
 TOKEN = "fuzz-admin-token"
 KEY = "fuzz-api-key"
 AUTH = {"Authorization": f"Bearer {TOKEN}", "X-API-Key": KEY}
 FUZZ = settings(
-    max_examples=150, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+    max_examples=examples(150), deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
 )
 
 

@@ -1,9 +1,10 @@
 """Two real `followup serve` replicas sharing one index folder and one PostgreSQL: a status change made on one is
-served by both within a second, also after their listener connections are killed, and reloads keep it."""
+served by both within a second, also after their listener connections are killed, and reloads keep it.
+
+A few changes show the behaviour; the p99 over a hundred is measured by `python -m benchmarks.replicas`."""
 
 from __future__ import annotations
 
-import math
 import signal
 import time
 from collections.abc import Iterator
@@ -27,7 +28,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 TOKEN = "replica-admin-token"
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}
 ASAS40 = "What share of biologic-naive ankylosing spondylitis patients reached ASAS40 at week 14 on upadacitinib?"
-RETRACTIONS = 101  # each followed by an approval
+RETRACTIONS = 3  # each followed by an approval
 LIMIT_SECONDS = 5.0  # a change not served by both by then fails the test outright
 
 
@@ -69,33 +70,17 @@ def _seconds_until_both(client: httpx.Client, servers: tuple[Server, Server], st
     return time.perf_counter() - started
 
 
-def _p99(samples: list[float]) -> float:
-    return sorted(samples)[math.ceil(0.99 * len(samples)) - 1]
-
-
 def test_replicas_serve_a_status_change_within_a_second_and_after_their_listeners_are_killed(
     index_copy: Path, postgres_url: str, tmp_path: Path, settings: Settings, embedder: Embedder
 ) -> None:
     with replicas(index_copy, postgres_url, tmp_path) as servers, httpx.Client(timeout=10) as client:
-        retracted: list[float] = []
-        approved: list[float] = []
         for _ in range(RETRACTIONS):
-            retracted.append(_seconds_until_both(client, servers, "retracted"))
-            approved.append(_seconds_until_both(client, servers, "approved"))
-        print(
-            f"\n{RETRACTIONS} retractions: until neither serves p50 {sorted(retracted)[len(retracted) // 2] * 1000:.1f}"
-            f" ms, p99 {_p99(retracted) * 1000:.1f} ms, max {max(retracted) * 1000:.1f} ms; approvals until both "
-            f"serve p99 {_p99(approved) * 1000:.1f} ms"
-        )
-        assert _p99(retracted) <= 1.0 and _p99(approved) <= 1.0
+            assert _seconds_until_both(client, servers, "retracted") <= 1.0
+            assert _seconds_until_both(client, servers, "approved") <= 1.0
 
         assert terminate(postgres_url, LISTENER_NAME) == 2  # one listener per replica
         after_kill = _seconds_until_both(client, servers, "retracted")
         then = _seconds_until_both(client, servers, "approved")
-        print(
-            f"after killing both listeners: retraction served by neither in {after_kill * 1000:.0f} ms, next change "
-            f"{then * 1000:.0f} ms"
-        )
         assert after_kill <= 2.0 and then <= 1.0
 
         # A new generation in the shared folder: one replica reloads over HTTP, the other on SIGHUP.

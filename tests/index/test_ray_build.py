@@ -1,9 +1,9 @@
 """`--ray` builds on the real Ray runtime and the real packaged model: the same generation as a plain build, on a
 local Ray and on a two-node cluster, and a clear failure (CURRENT untouched) when an embedding actor dies.
 
-The 2,000-chunk MedQuAD corpus is embedded once by the plain build; the Ray builds reuse that embedding cache
-with a few hundred entries removed, so only those texts go to the actors (the cache path under test) and the
-whole module stays within its time budget.
+The plain build is the session's sample index; the Ray builds reuse its embedding cache with a few dozen entries
+removed, so only those texts go to the actors (the cache path under test) and the module stays quick. Ray's own
+throughput on a large corpus is measured by `python -m benchmarks.ray_build`, not here.
 """
 
 from __future__ import annotations
@@ -16,58 +16,42 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from corpus.medquad import write_first_chunks
-from index.builder import EMBEDDING_CACHE, BuildReport
+from index.builder import EMBEDDING_CACHE
 from index.embed_cache import EmbeddingCache
 from index.embedder import Embedder
 from index.ray_embed import RayEncoder
 from index.settings import Settings
 from index.store import LoadedIndex, current_generation, load_index
 from rag.building import build_index
-from tests.conftest import CORPUS, REPO
+from tests.conftest import CORPUS, GOLD, REPO
 
 pytestmark = pytest.mark.slow
 
-SHARED = REPO.parent / "shared" / "data"
-MEDQUAD = SHARED / "medquad" / "medquad.jsonl.gz"
-QUERIES = SHARED / "medquad-beir" / "queries.jsonl"
-CHUNKS = 2000
-UNSEEN = 256  # cache entries removed before a Ray build: these texts, and only these, go to the actors
+UNSEEN = 64  # cache entries removed before a Ray build: these texts, and only these, go to the actors
 
 ray = pytest.importorskip("ray")
 
 
-@dataclass
-class Corpus:
-    folder: Path
-    plain_dir: Path
-    plain: BuildReport
-    cache: Path
-    texts: list[str]  # every chunk's embedded text, in build order
+@pytest.fixture(scope="module")
+def ray_settings(settings: Settings) -> Settings:
+    """The sample index's settings without abstention: these builds test embedding, not what is learnt after it."""
+    return settings.model_copy(update={"abstention": False})
 
 
 @pytest.fixture(scope="module")
-def flat_settings() -> Settings:
-    return Settings(dense_index="flat")
+def plain(sample_index: LoadedIndex) -> LoadedIndex:
+    return sample_index
 
 
 @pytest.fixture(scope="module")
-def medquad(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, flat_settings: Settings) -> Corpus:
-    if not MEDQUAD.is_file() or not QUERIES.is_file():
-        pytest.skip(f"needs MedQuAD from the shared data folder ({MEDQUAD.parent.parent} is absent)")
-    folder = tmp_path_factory.mktemp("medquad-2k")
-    write_first_chunks(MEDQUAD, folder, CHUNKS, embedder.count_tokens, embedder.max_tokens)
-    plain_dir = tmp_path_factory.mktemp("plain")
-    cache = plain_dir / "cache.sqlite"
-    report = build_index(folder, plain_dir, flat_settings, embedder, embedding_cache=cache)
-    texts = [chunk.embed_text for chunk in load_index(plain_dir).chunks]
-    return Corpus(folder, plain_dir, report, cache, texts)
+def texts(plain: LoadedIndex) -> list[str]:
+    """Every chunk's embedded text, in build order."""
+    return [chunk.embed_text for chunk in plain.chunks]
 
 
 @pytest.fixture(scope="module")
@@ -85,9 +69,9 @@ def _cache_without(source: Path, target: Path, texts: list[str]) -> Path:
     return target
 
 
-def _questions(count: int) -> list[str]:
-    with QUERIES.open(encoding="utf-8") as handle:
-        return [json.loads(line)["text"] for _, line in zip(range(count), handle, strict=False)]
+def _questions() -> list[str]:
+    lines = GOLD.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line)["question"] for line in lines if line.strip()]
 
 
 def _all_vectors(index: LoadedIndex) -> np.ndarray:
@@ -95,20 +79,24 @@ def _all_vectors(index: LoadedIndex) -> np.ndarray:
 
 
 def test_ray_build_matches_the_plain_build(
-    medquad: Corpus, local_ray: None, tmp_path: Path, flat_settings: Settings, embedder: Embedder
+    plain: LoadedIndex,
+    sample_index_dir: Path,
+    texts: list[str],
+    local_ray: None,
+    tmp_path: Path,
+    ray_settings: Settings,
+    embedder: Embedder,
 ) -> None:
-    unseen = medquad.texts[:: len(medquad.texts) // UNSEEN][:UNSEEN]
-    cache = _cache_without(medquad.cache, tmp_path / "cache.sqlite", unseen)
-    with RayEncoder(flat_settings, embedder.model_path) as encoder:
-        report = build_index(
-            medquad.folder, tmp_path / "ray", flat_settings, embedder, embedding_cache=cache, encoder=encoder
-        )
+    unseen = texts[:: len(texts) // UNSEEN][:UNSEEN]
+    cache = _cache_without(sample_index_dir / EMBEDDING_CACHE, tmp_path / "cache.sqlite", unseen)
+    with RayEncoder(ray_settings, embedder.model_path) as encoder:
+        report = build_index(CORPUS, tmp_path / "ray", ray_settings, embedder, embedding_cache=cache, encoder=encoder)
     assert report.embedded == len(set(unseen)) and report.embedded >= UNSEEN // 2
-    assert report.manifest.counts == medquad.plain.manifest.counts and report.manifest.counts.chunks >= CHUNKS
-    plain, built = load_index(medquad.plain_dir), load_index(tmp_path / "ray")  # loading verifies every checksum
+    assert report.manifest.counts == plain.manifest.counts
+    built = load_index(tmp_path / "ray")  # loading verifies every checksum
     assert [c.chunk_id for c in built.chunks] == [c.chunk_id for c in plain.chunks]
     assert float(np.abs(_all_vectors(built) - _all_vectors(plain)).max()) < 1e-5
-    questions = _questions(200)
+    questions = _questions()
     vectors = embedder.encode(questions)
     for question, vector in zip(questions, vectors, strict=True):
         terms = plain.bm25.tokenize(question)
@@ -135,7 +123,12 @@ def test_a_dead_actor_fails_the_cli_build_in_one_line_and_keeps_current(sample_i
 
 
 def test_two_node_cluster_build_runs_on_both_nodes(
-    medquad: Corpus, tmp_path: Path, flat_settings: Settings, embedder: Embedder
+    plain: LoadedIndex,
+    sample_index_dir: Path,
+    texts: list[str],
+    tmp_path: Path,
+    ray_settings: Settings,
+    embedder: Embedder,
 ) -> None:
     from ray.cluster_utils import Cluster
 
@@ -148,16 +141,16 @@ def test_two_node_cluster_build_runs_on_both_nodes(
         cluster.wait_for_nodes()
         # Small blocks and batches (Ray Data bundles blocks up to a batch), so the 128 texts make 8 tasks.
         one_per_node = {"ray_actors": 2, "ray_cpus_per_actor": 2.0, "ray_block_rows": 16, "embed_batch_size": 16}
-        settings = flat_settings.model_copy(update=one_per_node)
-        unseen = medquad.texts[:: len(medquad.texts) // 128][:128]
-        cache = _cache_without(medquad.cache, tmp_path / "cache.sqlite", unseen)
+        settings = ray_settings.model_copy(update=one_per_node)
+        unseen = texts[:: len(texts) // 128][:128]
+        cache = _cache_without(sample_index_dir / EMBEDDING_CACHE, tmp_path / "cache.sqlite", unseen)
         with RayEncoder(settings, embedder.model_path, cluster.address) as encoder:
             report = build_index(
-                medquad.folder, tmp_path / "cluster", settings, embedder, embedding_cache=cache, encoder=encoder
+                CORPUS, tmp_path / "cluster", settings, embedder, embedding_cache=cache, encoder=encoder
             )
             assert len(encoder.nodes) == 2, encoder.nodes
         assert report.embedded == len(set(unseen))
-        built, plain = load_index(tmp_path / "cluster"), load_index(medquad.plain_dir)
+        built = load_index(tmp_path / "cluster")
         assert float(np.abs(_all_vectors(built) - _all_vectors(plain)).max()) < 1e-5
     finally:
         ray.shutdown()

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from rag.answer import Answerer
 from rag.types import Mode
+from tests.conftest import examples
 
 WORDS = (
     "upadacitinib rinvoq dose neutropenia smokers older patients tuberculosis screening vaccine shingles zoster "
@@ -30,7 +31,7 @@ questions = st.one_of(
 )
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(500), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     question=questions,
     article_id=st.sampled_from(ARTICLES),
