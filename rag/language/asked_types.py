@@ -5,15 +5,23 @@ carries are the patient's ("a 14-year-old", "109 kg"), not the answer. It asks f
 "define X" or "what does X mean?", but not "what is the dose?"; for a genetic cause as "genetic changes", "genetic
 cause" or "which gene".
 
-A change here changes the BM25 scores an index's answerability model was trained on: bump
-`index.answer_types.VERSION` with it.
+The cue words are data (lexicons/asked_types.tsv, lexicons/not_definitions.tsv, whose headers say where they come
+from). A change of them or of the patterns here changes the BM25 scores an index's answerability model was trained
+on: bump `index.answer_types.VERSION` and the lexicons' version with it.
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
+from pathlib import Path
 
 from index.answer_types import holds
+from index.lexicon import read_lexicon
+
+LEXICONS = Path(__file__).parent / "lexicons"
+CUES = LEXICONS / "asked_types.tsv"
+NOT_DEFINITIONS = LEXICONS / "not_definitions.tsv"
 
 # How many times an asked type counts in the query. A definition or a genetic cause is asked by a question that names
 # nothing but its focus ("What is X?", "What are the genetic changes related to X?"): every passage about X matches the
@@ -23,32 +31,23 @@ from index.answer_types import holds
 # neither SciFact's claims nor the gold questions ask for these two types (eleventh pass, item 6).
 COUNTS = {"@definition": 5, "@gene": 5}
 
-# The words that ask for each kind.
-_ASKS = {
-    "@dose": re.compile(r"\b(?:dose|doses|dosing|dosage|dosed|how much)\b", re.IGNORECASE),
-    "@proportion": re.compile(
-        r"\b(?:how (?:common|often|many|frequent|frequently|likely|rare)|what (?:proportion|percentage|share)"
-        r"|proportion|percentage|incidence|prevalence|frequency|risk of|chance of|odds of)\b",
-        re.IGNORECASE,
-    ),
-    "@duration": re.compile(
-        r"\b(?:how (?:long|soon|quickly|fast)|duration|time to|timeline|until|how many (?:days|weeks|months|years))\b",
-        re.IGNORECASE,
-    ),
-    "@gene": re.compile(
-        r"\bgenetic\s+(?:changes?|causes?|basis|alterations?|variants?|mutations?|defects?)\b|\b(?:what|which)\s+genes?\b"
-        r"|\bgenes?\s+(?:involved|responsible|implicated)\b",
-        re.IGNORECASE,
-    ),
-    # "What is X?", "what are X?", "define X", "what does X mean?": but not "what is the dose?", "what is it for?"
-    "@definition": re.compile(
-        r"^\W*(?:what(?:'s|\s+is|\s+are)(?:\s+\(are\))?\s+(?![\w-]+'s\b)(?!(?:the|a|an|it|its|this|that|these|those|there|known"
-        r"|being|done|new|my|his|her|their|your|our|causing|wrong|happening|going|up|used|needed|recommended|next"
-        r"|best|better|safe|safer|likely|available)\b)|(?:define|definition of|meaning of)\s)"
+
+@cache
+def _asks() -> dict[str, re.Pattern[str]]:
+    """The words that ask for each kind: a cue of the lexicon anywhere in the question, whole; a definition also by
+    "What is X?", "what are X?" or "what does X mean?", but not "what is the dose?", "what is it for?"."""
+    cues: dict[str, list[str]] = {}
+    for kind, cue in read_lexicon(CUES).entries:
+        cues.setdefault(kind, []).append(cue)
+    openers = "|".join(cues.pop("@definition"))
+    not_subjects = "|".join(read_lexicon(NOT_DEFINITIONS).words())
+    asks = {kind: re.compile(rf"\b(?:{'|'.join(found)})\b", re.IGNORECASE) for kind, found in cues.items()}
+    asks["@definition"] = re.compile(
+        rf"^\W*(?:what(?:'s|\s+is|\s+are)(?:\s+\(are\))?\s+(?![\w-]+'s\b)(?!(?:{not_subjects})\b)|(?:{openers})\s)"
         r"|\bwhat\s+does\s+.{1,60}\s+mean\b",
         re.IGNORECASE,
-    ),
-}
+    )
+    return asks
 
 
 def asked_types(question: str) -> list[str]:
@@ -56,7 +55,7 @@ def asked_types(question: str) -> list[str]:
     year?", "still improving after 3 months?"): a follow-up that names a time asks about timing."""
     return [
         kind
-        for kind, pattern in _ASKS.items()
+        for kind, pattern in _asks().items()
         if pattern.search(question) or (kind == "@duration" and holds(kind, question))
     ]
 

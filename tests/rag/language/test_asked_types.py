@@ -4,10 +4,12 @@ passages that hold them (rag/language/asked_types.py; the passages' half: tests/
 from __future__ import annotations
 
 import pytest
-from index.bm25 import Bm25Index
-from rag.language.bm25_query import Bm25Queries
 
-from rag.language.asked_types import COUNTS, asked_types, counted_types
+from index.answer_types import VERSION
+from index.bm25 import Bm25Index
+from index.lexicon import read_lexicon
+from rag.language.asked_types import COUNTS, CUES, NOT_DEFINITIONS, asked_types, counted_types
+from rag.language.bm25_query import Bm25Queries
 
 DOCS = [
     "Upadacitinib is given as 15 mg once daily for ankylosing spondylitis.",
@@ -87,3 +89,8 @@ def test_a_definition_counts_more_than_a_quantity() -> None:
     assert search(Bm25Index.build(docs), "What is glaucoma?")[0][0] == 0  # without types the repeated focus wins
     assert counted_types("What is glaucoma?") == ["@definition"] * 5
     assert counted_types("how common is zoster?") == ["@proportion"]
+
+
+def test_the_cue_lexicons_carry_the_version_that_keys_indexes() -> None:
+    """The answerability model is trained on the BM25 scores the cues give, so they share the index's version."""
+    assert read_lexicon(CUES).version == read_lexicon(NOT_DEFINITIONS).version == str(VERSION)
