@@ -18,28 +18,29 @@ from api.metrics import IndexFacts, Metrics, index_facts
 from api.routes import admin, articles, ask, health, pages, related
 from api.schemas import error_responses
 from api.security import check_startup, require_api_key
+from api.settings import AppSettings
 from api.state import ServerState
 from api.telemetry import RequestTelemetry, route_templates
 from index.embedder import Embedder
-from index.onnx_encoder import configured_query_encoder
 from index.overrides import OverridesUnavailable, open_override_store
-from index.settings import Settings
 from index.store import IndexUnavailable
 from index.threads import use_threads_per_query
 
 log = logging.getLogger("followup.api")
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: AppSettings) -> FastAPI:
     """Raises `ConfigError` for settings the server must not run with (admin enabled without a token)."""
-    check_startup(settings)
+    server = settings.server
+    check_startup(server)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        use_threads_per_query(settings.query_threads)
-        overrides = open_override_store(settings)  # first: an unreachable status database fails in a second
-        embedder = Embedder(settings.resolved_model_path(), settings.embed_batch_size)
-        state = ServerState(settings, embedder, overrides, configured_query_encoder(settings))
+        use_threads_per_query(settings.retrieval.query_threads)
+        # First: an unreachable status database fails in a second.
+        overrides = open_override_store(settings.resolved_overrides_db(), server.overrides_url)
+        embedder = Embedder(settings.index.resolved_model_path(), settings.index.embed_batch_size)
+        state = ServerState(settings, embedder, overrides, settings.served_query_encoder())
         unhook = _reload_on_sighup(state)  # before loading: a HUP during start-up must not kill the process
         try:
             await run_in_threadpool(state.start)
@@ -56,22 +57,22 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    if settings.cors_origins:
+    if server.cors_origins:
         app.add_middleware(
             CORSMiddleware,
-            allow_origins=settings.cors_origins,
+            allow_origins=server.cors_origins,
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type", "X-API-Key"],
         )
     # The key, its header and its 401 are part of the read routes (and of their schema) only when one is set.
-    read_access = [Depends(require_api_key)] if settings.api_key is not None else []
-    read_errors = error_responses(401) if settings.api_key is not None else None
+    read_access = [Depends(require_api_key)] if server.api_key is not None else []
+    read_errors = error_responses(401) if server.api_key is not None else None
     for router in (ask.router, articles.router, related.legacy, related.router):
         app.include_router(router, dependencies=read_access, responses=read_errors)
     app.include_router(pages.router)
     app.mount("/static", pages.static, name="static")
     app.include_router(health.router)
-    if settings.admin_on:
+    if server.admin_on:
         app.include_router(admin.router)
         app.add_exception_handler(OverridesUnavailable, admin.status_store_down)
     app.include_router(metrics.router)
@@ -84,7 +85,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.state.metrics = Metrics(served_facts)
     # Added last = outermost: telemetry sees (and counts) the body cap's 413s too.
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=server.max_body_bytes)
     app.add_middleware(RequestTelemetry, metrics=app.state.metrics, templates=lambda: route_templates(app))
 
     errors.install(app)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api.app import create_app
-from index.settings import Settings
+from api.settings import AppSettings
 
 
 def app_from_env() -> FastAPI:
-    return create_app(Settings())
+    return create_app(AppSettings())

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 
+from api.settings import AppSettings
 from corpus.errors import CorpusError
-from index.settings import Settings, get_settings
 from index.store import IndexUnavailable
 from index.vocabulary import VocabularyUnavailable
 
@@ -23,6 +24,7 @@ app.add_typer(index_app, name="index")
 
 KNOWN_ERRORS = (CorpusError, IndexUnavailable, VocabularyUnavailable, FileNotFoundError, ValueError)
 RAY_LOCAL = "-"  # what a bare `--ray` stands for (see _optional_ray_address)
+T = TypeVar("T")
 
 
 def _fail(message: str) -> typer.Exit:
@@ -108,18 +110,23 @@ def build_command(
     from index.builder import StrictBuildError
     from index.embedder import Embedder
     from index.ray_embed import RayBuildError, RayEncoder
+    from index.ray_settings import RaySettings
     from rag.building import build_index
 
     settings = _settings()
-    corpus_dir = corpus or settings.corpus_dir
-    index_dir = index or settings.index_dir
-    address = (settings.ray_address if ray == RAY_LOCAL else ray) or None
+    ray_settings = _configured(RaySettings) if ray is not None else None
+    corpus_dir = corpus or settings.index.corpus_dir
+    index_dir = index or settings.index.index_dir
     try:
         if not corpus_dir.is_dir():
             raise CorpusError(corpus_dir, "corpus folder not found")
-        model_path = settings.resolved_model_path()
-        embedder = Embedder(model_path, settings.embed_batch_size)
-        remote = RayEncoder(settings, model_path, address) if ray is not None else None
+        model_path = settings.index.resolved_model_path()
+        batch = settings.index.embed_batch_size
+        embedder = Embedder(model_path, batch)
+        remote = None
+        if ray_settings is not None:
+            address = (ray_settings.ray_address if ray == RAY_LOCAL else ray) or None
+            remote = RayEncoder(ray_settings, model_path, batch, address)
         with remote or nullcontext():
             report = build_index(corpus_dir, index_dir, settings, embedder, strict=strict, encoder=remote)
     except StrictBuildError as exc:
@@ -148,7 +155,7 @@ def rollback_command(
 
     settings = _settings()
     try:
-        to, was = rollback(index or settings.index_dir)
+        to, was = rollback(index or settings.index.index_dir)
     except KNOWN_ERRORS as exc:
         raise _fail(str(exc)) from None
     typer.echo(f"CURRENT → {to} (was {was}); reload a running server: POST /v1/admin/reload or kill -HUP <pid>")
@@ -170,10 +177,11 @@ def serve_command(
 
     settings = _settings()
     if index is not None:
-        settings = settings.model_copy(update={"index_dir": index})
+        settings = settings.replace(index_dir=index)
     try:
         application = create_app(settings)
-        open_override_store(settings).close()  # an unreachable status database: one line now, not a traceback later
+        # An unreachable status database: one line now, not a traceback later.
+        open_override_store(settings.resolved_overrides_db(), settings.server.overrides_url).close()
     except (ConfigError, OverridesUnavailable) as exc:
         raise _fail(str(exc)) from None
     configure_json_logging()
@@ -181,8 +189,8 @@ def serve_command(
     # Our middleware writes the access line (with request id and route template); uvicorn's would repeat it.
     uvicorn.run(
         application,
-        host=host or settings.host,
-        port=port or settings.port,
+        host=host or settings.server.host,
+        port=port or settings.server.port,
         log_config=None,
         access_log=False,
     )
@@ -207,14 +215,15 @@ def ask_command(
 
     settings = _settings()
     if index is not None:
-        settings = settings.model_copy(update={"index_dir": index})
+        settings = settings.replace(index_dir=index)
     overrides = None
     try:
-        overrides = existing_override_store(settings)  # as the server would serve it
+        # As the server would serve it.
+        overrides = existing_override_store(settings.resolved_overrides_db(), settings.server.overrides_url)
         answerer = served_answerer(
-            load_index(settings.index_dir),
+            load_index(settings.index.index_dir),
             settings,
-            Embedder(settings.resolved_model_path(), settings.embed_batch_size),
+            Embedder(settings.index.resolved_model_path(), settings.index.embed_batch_size),
             overrides,
         )
         answer = answerer.ask(
@@ -270,7 +279,7 @@ def eval_command(
             result, qrels = evaluate_over_http(url, beir, gold, split, chosen, limit)
             _print_result(format_table(result), write_outputs(result, qrels, json_out, plot))
             return
-        embedder = Embedder(settings.resolved_model_path(), settings.embed_batch_size)
+        embedder = Embedder(settings.index.resolved_model_path(), settings.index.embed_batch_size)
         if beir is not None:
             data = load_beir(beir, split)
             if limit is not None:
@@ -280,13 +289,14 @@ def eval_command(
         else:
             assert gold is not None
             questions = load_gold(gold)[:limit]
-            index = cached_corpus_index(corpus or settings.corpus_dir, settings, embedder, cache_dir)
+            index = cached_corpus_index(corpus or settings.index.corpus_dir, settings, embedder, cache_dir)
             answerer = served_answerer(index, settings, embedder)
             result, runs, qrels = evaluate_gold(gold, questions, chosen, answerer)
             served_mode = "hybrid" if "hybrid" in runs.ranked else chosen[-1]
             served = runs.ranked[served_mode]
             typer.echo("\n".join(abstention_table(questions, served)) + "\n")
-            typer.echo("\n".join(separation_table(questions, served, settings.answerability_target)) + "\n")
+            target = settings.index.answerability_target
+            typer.echo("\n".join(separation_table(questions, served, target)) + "\n")
     except (DatasetError, ServerError, *KNOWN_ERRORS) as exc:
         raise _fail(str(exc)) from None
     _print_result(format_table(result), write_outputs(result, qrels, json_out, plot))
@@ -296,9 +306,14 @@ def _print_result(*parts: str) -> None:
     typer.echo("\n".join(part for part in parts if part))
 
 
-def _settings() -> Settings:
+def _settings() -> AppSettings:
+    return _configured(AppSettings)
+
+
+def _configured(read: Callable[[], T]) -> T:
+    """Settings read from the environment; a bad value is one line and exit 1."""
     try:
-        return get_settings()
+        return read()
     except ValueError as exc:
         raise _fail(f"bad configuration: {exc}") from None
 

@@ -1,4 +1,5 @@
-"""Request dependencies as `Annotated` aliases: the server state, and the answerer a request works with.
+"""Request dependencies as `Annotated` aliases: the server state, the answerer a request works with, and the
+server's settings.
 
 They are `async def` although they await nothing: FastAPI runs a plain `def` dependency in its thread pool, a
 hand-off per dependency per request for what is an attribute lookup.
@@ -10,6 +11,7 @@ from typing import Annotated, cast
 
 from fastapi import Depends, HTTPException, Request
 
+from api.settings import AppSettings, ServerSettings
 from api.state import ServerState
 from rag.answer import Answerer
 
@@ -27,5 +29,10 @@ async def get_answerer(request: Request) -> Answerer:
     return answerer
 
 
+async def get_server_settings(request: Request) -> ServerSettings:
+    return cast(AppSettings, request.app.state.settings).server
+
+
 StateDep = Annotated[ServerState, Depends(get_state)]
 AnswererDep = Annotated[Answerer, Depends(get_answerer)]
+ServerSettingsDep = Annotated[ServerSettings, Depends(get_server_settings)]

@@ -12,7 +12,7 @@ from typing import Annotated, cast
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from index.settings import Settings
+from api.settings import AppSettings, ServerSettings
 
 ADMIN = "admin"  # the audit's `who` for the (single) admin token
 
@@ -24,7 +24,7 @@ class ConfigError(ValueError):
     """Settings the server must not start with."""
 
 
-def check_startup(settings: Settings) -> None:
+def check_startup(settings: ServerSettings) -> None:
     if settings.admin_on and (settings.admin_token is None or not settings.admin_token.get_secret_value()):
         raise ConfigError("admin endpoints are enabled but FOLLOWUP_ADMIN_TOKEN is not set: set it or disable admin")
 
@@ -33,8 +33,8 @@ def _equal(given: str, expected: str) -> bool:
     return secrets.compare_digest(given.encode(), expected.encode())
 
 
-def _settings(request: Request) -> Settings:
-    return cast(Settings, request.app.state.settings)
+def _settings(request: Request) -> ServerSettings:
+    return cast(AppSettings, request.app.state.settings).server
 
 
 async def require_admin(

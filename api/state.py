@@ -11,10 +11,10 @@ import logging
 import threading
 from dataclasses import dataclass
 
+from api.settings import AppSettings
 from index.embedder import Embedder
 from index.onnx_encoder import QueryEncoder
 from index.overrides import OverrideStore
-from index.settings import Settings
 from index.store import IndexUnavailable, LoadedIndex, load_index, load_newest_verified
 from rag.answer import Answerer
 
@@ -30,7 +30,7 @@ class Reloaded:
 class ServerState:
     def __init__(
         self,
-        settings: Settings,
+        settings: AppSettings,
         embedder: Embedder,
         overrides: OverrideStore,
         query_encoder: QueryEncoder | None = None,
@@ -47,7 +47,7 @@ class ServerState:
         """Loads the newest complete, verified generation; without one the server runs but is not ready."""
         with self._reloading:
             try:
-                self._install(load_newest_verified(self.settings.index_dir))
+                self._install(load_newest_verified(self.settings.index.index_dir))
             except IndexUnavailable as exc:
                 self.not_ready_reason = str(exc)
                 log.warning("not ready: %s", exc)
@@ -56,13 +56,18 @@ class ServerState:
         """Loads the generation `CURRENT` names; on any fault the served one stays and `IndexUnavailable` says why."""
         with self._reloading:
             previous = self.answerer.index.version if self.answerer is not None else None
-            self._install(load_index(self.settings.index_dir))
+            self._install(load_index(self.settings.index.index_dir))
             assert self.answerer is not None
             log.info("reloaded: serving %s (was %s)", self.answerer.index.version, previous)
             return Reloaded(self.answerer.index.version, previous)
 
     def _install(self, index: LoadedIndex) -> None:
-        answerer = Answerer(index, self.embedder, self.settings, self.overrides, self.query_encoder)
+        settings = self.settings
+        answerer = Answerer(
+            index, self.embedder, settings.retrieval, settings.related, self.overrides, self.query_encoder
+        )
+        if settings.index.vocabulary and index.vocabulary is None:
+            log.warning("generation %s has no clinical vocabulary: rebuild the index to use it", index.version)
         statuses = {article.id: article.status for article in index.articles.values()}
         included = self.overrides.mark_included(index.version, index.manifest.created_at, statuses)
         if included:

@@ -18,13 +18,13 @@ from eval.datasets import BeirSet, load_beir
 from eval.metrics import score
 from eval.runner import Run, document_run, rank_all, served_answerer
 from index.embedder import Embedder
-from index.settings import Settings
 from index.store import LoadedIndex
+from rag.settings import PipelineSettings
 from rag.types import Mode
 
 
 def beir_with_index(
-    folder: Path, split: str, settings: Settings, embedder: Embedder, cache_dir: Path, limit: int = 0
+    folder: Path, split: str, settings: PipelineSettings, embedder: Embedder, cache_dir: Path, limit: int = 0
 ) -> tuple[BeirSet, LoadedIndex]:
     """A BEIR split (its first `limit` queries, if given) and the evaluation harness's cached index of it."""
     data = load_beir(folder, split)
@@ -34,7 +34,7 @@ def beir_with_index(
 
 
 def compare_on_beir(
-    folder: Path, split: str, settings: Settings, embedder: Embedder, cache_dir: Path, limit: int = 0
+    folder: Path, split: str, settings: PipelineSettings, embedder: Embedder, cache_dir: Path, limit: int = 0
 ) -> dict[str, object]:
     data, index = beir_with_index(folder, split, settings, embedder, cache_dir, limit)
     answerer = served_answerer(index, settings, embedder)
@@ -47,11 +47,11 @@ def compare_on_beir(
     ours_run = document_run(answerer, rank_all(answerer, questions, Mode.HYBRID), DEPTH)
     ours_seconds = time.perf_counter() - started - embed_seconds  # rank_all embeds the questions again
 
-    header = settings.bm25_header == "question_and_section"
+    header = settings.index.bm25_header == "question_and_section"
     stack = TutorialStack(
         [c.lexical_text(header) for c in index.chunks], index.dense.vectors(list(range(index.dense.size))), embedder
     )
-    candidates = settings.candidates
+    candidates = settings.retrieval.candidates
     started = time.perf_counter()
     tutorial_run: Run = {}
     for q, vector in zip(questions, vectors, strict=True):

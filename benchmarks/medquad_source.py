@@ -22,7 +22,7 @@ from corpus.medquad import read_medquad
 from index.builder import EMBEDDING_CACHE
 from index.embed_cache import EmbeddingCache
 from index.embedder import Embedder
-from index.settings import Settings
+from index.settings import IndexSettings
 from index.store import Manifest, current_generation
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -34,7 +34,7 @@ def main() -> None:
     parser.add_argument("--vectors-from", type=Path, required=True, help="an index folder with embeddings.sqlite")
     parser.add_argument("--medquad", type=Path, default=Path("../shared/data/medquad/medquad.jsonl.gz"))
     args = parser.parse_args()
-    settings = Settings()
+    settings = IndexSettings()
     embedder = Embedder(settings.resolved_model_path(), settings.embed_batch_size)
     articles = list(read_medquad(args.medquad))
     chunks = [c for a in articles for c in chunk_article(a, embedder.count_tokens, embedder.max_tokens)]

@@ -16,8 +16,8 @@ from eval.beir_eval import DEPTH, beir_questions
 from eval.metrics import score
 from eval.runner import document_run, rank_all, served_answerer
 from index.embedder import Embedder
-from index.settings import Settings
 from rag.answer import Answerer
+from rag.settings import PipelineSettings
 from rag.types import Mode
 
 ENCODERS = {"torch": "torch", "onnx_int8": "onnx-int8"}
@@ -28,11 +28,11 @@ def _encoder(answerer: Answerer) -> Callable[[str], object]:
 
 
 def compare_encoders(
-    folder: Path, split: str, settings: Settings, embedder: Embedder, cache_dir: Path, limit: int = 0
+    folder: Path, split: str, settings: PipelineSettings, embedder: Embedder, cache_dir: Path, limit: int = 0
 ) -> dict[str, Any]:
     data, index = beir_with_index(folder, split, settings, embedder, cache_dir, limit)
     answerers = {
-        name: served_answerer(index, settings.model_copy(update={"query_encoder": value}), embedder)
+        name: served_answerer(index, settings.replace(query_encoder=value), embedder)
         for name, value in ENCODERS.items()
     }
     questions = beir_questions(data)

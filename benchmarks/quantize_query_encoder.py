@@ -20,7 +20,7 @@ from benchmarks.timing import summary, time_calls
 from eval.datasets import load_gold
 from index.embedder import Embedder
 from index.onnx_encoder import OnnxQueryEncoder, packaged_onnx_path
-from index.settings import Settings
+from index.settings import IndexSettings
 
 GOLD = Path(__file__).resolve().parents[1] / "eval" / "gold" / "sample.jsonl"
 
@@ -43,7 +43,7 @@ def quantize(source: Path, out: Path) -> None:
         written.replace(out)
 
 
-def compare(exports: dict[str, Path], settings: Settings, questions: list[str]) -> dict[str, dict[str, float]]:
+def compare(exports: dict[str, Path], settings: IndexSettings, questions: list[str]) -> dict[str, dict[str, float]]:
     """Each export's cosine to the torch model's question vectors, and its median time per question."""
     reference = Embedder(settings.resolved_model_path(), settings.embed_batch_size).encode(questions)
     figures = {}
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     quantize(source, args.out)
     questions = [q.question for q in load_gold(GOLD)]
-    print(json.dumps(compare({"source": source, "quantised": args.out}, Settings(), questions)))
+    print(json.dumps(compare({"source": source, "quantised": args.out}, IndexSettings(), questions)))
     return 0
 
 

@@ -22,13 +22,16 @@ from benchmarks.__main__ import machine
 from corpus.medquad import write_first_chunks
 from index.embedder import Embedder
 from index.ray_embed import RayEncoder
-from index.settings import Settings
+from index.ray_settings import RaySettings
 from rag.building import build_index
+from rag.settings import PipelineSettings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
-def timed_build(corpus: Path, work: Path, settings: Settings, embedder: Embedder, actors: int | None) -> dict[str, Any]:
+def timed_build(
+    corpus: Path, work: Path, settings: PipelineSettings, embedder: Embedder, actors: int | None
+) -> dict[str, Any]:
     shutil.rmtree(work, ignore_errors=True)
     load_before = [round(v, 2) for v in os.getloadavg()]
     started = time.perf_counter()
@@ -36,9 +39,9 @@ def timed_build(corpus: Path, work: Path, settings: Settings, embedder: Embedder
         report = build_index(corpus, work, settings, embedder)
         nodes = 0
     else:
-        ray_settings = settings.model_copy(update={"ray_actors": actors, "ray_cpus_per_actor": 2 / (actors + 1)})
-        with RayEncoder(ray_settings, embedder.model_path) as encoder:
-            report = build_index(corpus, work, ray_settings, embedder, encoder=encoder)
+        ray_settings = RaySettings(ray_actors=actors, ray_cpus_per_actor=2 / (actors + 1))
+        with RayEncoder(ray_settings, embedder.model_path, settings.index.embed_batch_size) as encoder:
+            report = build_index(corpus, work, settings, embedder, encoder=encoder)
             nodes = len(encoder.nodes)
     seconds = time.perf_counter() - started
     return {
@@ -82,8 +85,8 @@ def main() -> None:
     )
     parser.add_argument("--keep", type=Path, help="copy the plain build's index here (a --source for benchmarks)")
     args = parser.parse_args()
-    settings = Settings()
-    embedder = Embedder(settings.resolved_model_path(), settings.embed_batch_size)
+    settings = PipelineSettings()
+    embedder = Embedder(settings.index.resolved_model_path(), settings.index.embed_batch_size)
     command = "python -m benchmarks.ray_build " + " ".join(sys.argv[1:])
     with tempfile.TemporaryDirectory(prefix="ray-build-") as scratch:
         corpus = Path(scratch) / "corpus"

@@ -23,11 +23,11 @@ from benchmarks.timing import Server, http_load, load_average, summary, time_cal
 from eval.datasets import load_beir
 from index.dense import DenseIndex, choose_params
 from index.embedder import Embedder
-from index.settings import Settings
 from index.store import current_generation, load_index
 from index.threads import use_threads_per_query
 from rag.answer import Answerer
 from rag.language.bm25_query import Bm25Queries
+from rag.settings import PipelineSettings
 from rag.types import Mode
 
 log = logging.getLogger("benchmarks")
@@ -57,10 +57,10 @@ def _save(args: argparse.Namespace, result: dict[str, Any]) -> None:
 
 
 def run_size(args: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any]:
-    settings = Settings()
+    settings = PipelineSettings()
     figures: dict[str, Any] = {"chunks": args.chunks}
     result["size"] = figures
-    embedder = Embedder(settings.resolved_model_path(), settings.embed_batch_size)
+    embedder = Embedder(settings.index.resolved_model_path(), settings.index.embed_batch_size)
     started = time.perf_counter()
     if args.source is not None:
         source_dir = current_generation(args.source)
@@ -88,7 +88,7 @@ def run_size(args: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any]
 
     index_dir = args.work / f"{args.chunks}"
     shutil.rmtree(index_dir, ignore_errors=True)
-    directory, build = scale.build(source, scaled, index_dir, settings)
+    directory, build = scale.build(source, scaled, index_dir, settings.index)
     figures["build"] = {"seconds": build.seconds, "disk_bytes": build.disk_bytes, "dense_index": build.dense}
     log.info("built %s: %s", directory, figures["build"])
     _save(args, result)
@@ -100,7 +100,7 @@ def run_size(args: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any]
     rate = len(sample) / (time.perf_counter() - started)
     figures["build"]["embedding"] = {
         "chunks_per_s": round(rate, 1),
-        "batch_size": settings.embed_batch_size,
+        "batch_size": settings.index.embed_batch_size,
         "measured_on": f"{len(sample)} real MedQuAD chunks",
         "projected_s_for_all_chunks": round(args.chunks / rate, 0),
     }
@@ -110,13 +110,13 @@ def run_size(args: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any]
     figures["load_average_before_latency"] = load_average()
 
     # Recall of the approximate index against exact search: on the 29,620 real embeddings, and on this corpus.
-    use_threads_per_query(settings.query_threads)
+    use_threads_per_query(settings.retrieval.query_threads)
     real = source.vectors
     exact_real = faiss.IndexFlatIP(real.shape[1])
     exact_real.add(real)
     figures["recall_at_10_vs_exact"] = {}
     for kind in ("hnsw_sq8", "ivf_sq8"):
-        approximate = DenseIndex.build(real, choose_params(len(real), kind, ef_search=settings.dense_ef_search))
+        approximate = DenseIndex.build(real, choose_params(len(real), kind, ef_search=settings.index.dense_ef_search))
         figures["recall_at_10_vs_exact"][f"real_medquad_embeddings_{kind}"] = {
             "vectors": len(real),
             "params": approximate.params.model_dump(),
@@ -138,7 +138,7 @@ def run_size(args: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any]
 def _in_process(
     args: argparse.Namespace,
     result: dict[str, Any],
-    settings: Settings,
+    settings: PipelineSettings,
     index_dir: Path,
     scaled: scale.Scaled,
     embedder: Embedder,
@@ -165,7 +165,7 @@ def _in_process(
         del exact
     _save(args, result)
 
-    answerer = Answerer(index, embedder, settings)
+    answerer = Answerer(index, embedder, settings.retrieval, settings.related)
     embed_times = time_calls(lambda q: embedder.encode([q]), questions)
     in_process: dict[str, Any] = {"query_embedding": summary(embed_times)}
     for mode in MODES:
@@ -175,18 +175,19 @@ def _in_process(
             in_process[mode.value]["p50_ms"] - in_process["query_embedding"]["p50_ms"]
         )
     bm25_queries = Bm25Queries(index.bm25.tokenize, index.bm25.answer_types)  # as served, less the vocabulary
+    depth = settings.retrieval.candidates
     in_process["bm25_search_only"] = summary(
-        time_calls(lambda q: index.bm25.search(bm25_queries(q).terms, settings.candidates), questions)
+        time_calls(lambda q: index.bm25.search(bm25_queries(q).terms, depth), questions)
     )
     in_process["dense_search_only"] = summary(
-        time_calls(lambda q: index.dense.search(query_vectors[questions.index(q)], settings.candidates), questions)
+        time_calls(lambda q: index.dense.search(query_vectors[questions.index(q)], depth), questions)
     )
     in_process["load_average"] = load_average()
     figures["in_process"] = in_process
     log.info("in-process: %s", {k: v.get("p50_ms") for k, v in in_process.items() if isinstance(v, dict)})
     _save(args, result)
 
-    header = settings.bm25_header == "question_and_section"
+    header = settings.index.bm25_header == "question_and_section"
     baseline_queries = questions[: args.baseline_queries]
     if args.chunks <= args.rank_bm25_max:
         texts = [c.lexical_text(header) for c in scaled.chunks]
@@ -237,9 +238,9 @@ def _http(args: argparse.Namespace, index_dir: Path, workers: int, questions: li
 def run_beir(args: argparse.Namespace) -> dict[str, Any]:
     from benchmarks.beir_compare import compare_on_beir
 
-    settings = Settings()
-    embedder = Embedder(settings.resolved_model_path(), settings.embed_batch_size)
-    use_threads_per_query(settings.query_threads)
+    settings = PipelineSettings()
+    embedder = Embedder(settings.index.resolved_model_path(), settings.index.embed_batch_size)
+    use_threads_per_query(settings.retrieval.query_threads)
     started = time.perf_counter()
     figures = compare_on_beir(args.beir, "dev", settings, embedder, args.cache_dir, args.beir_limit)
     figures["seconds"] = round(time.perf_counter() - started, 1)
@@ -250,7 +251,7 @@ def run_beir(args: argparse.Namespace) -> dict[str, Any]:
 def run_onnx_check(args: argparse.Namespace) -> dict[str, Any]:
     from benchmarks.onnx_check import compare_encoders
 
-    settings = Settings()
-    embedder = Embedder(settings.resolved_model_path(), settings.embed_batch_size)
-    use_threads_per_query(settings.query_threads)
+    settings = PipelineSettings()
+    embedder = Embedder(settings.index.resolved_model_path(), settings.index.embed_batch_size)
+    use_threads_per_query(settings.retrieval.query_threads)
     return compare_encoders(args.beir, "dev", settings, embedder, args.cache_dir, args.beir_limit)

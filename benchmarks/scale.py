@@ -22,7 +22,7 @@ from corpus.model import Article
 from index.builder import build_bm25
 from index.chunk_table import ChunkTable
 from index.dense import DenseIndex, choose_params
-from index.settings import Settings
+from index.settings import IndexSettings
 from index.store import (
     ARTICLES,
     CHUNKS,
@@ -99,7 +99,7 @@ def scale(source: Source, size: int, seed: int = 0) -> Scaled:
     return Scaled(chunks, np.vstack(parts).astype(np.float32), real)
 
 
-def build(source: Source, scaled: Scaled, index_dir: Path, settings: Settings) -> tuple[Path, BuildFigures]:
+def build(source: Source, scaled: Scaled, index_dir: Path, settings: IndexSettings) -> tuple[Path, BuildFigures]:
     """A real index generation of the scaled corpus (vectors given), timing each part."""
     figures = BuildFigures()
     started = time.perf_counter()

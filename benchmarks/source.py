@@ -15,9 +15,9 @@ from corpus.medquad import read_medquad
 from corpus.model import Article
 from index.builder import ArticleSource
 from index.embedder import Embedder
-from index.settings import Settings
 from index.store import Bm25Params, IndexUnavailable, Manifest, current_generation
 from rag.building import build_index
+from rag.settings import PipelineSettings
 
 log = logging.getLogger("benchmarks")
 
@@ -40,7 +40,7 @@ def first_articles(medquad: Path, chunks: int, embedder: Embedder) -> list[Artic
     return articles
 
 
-def source_generation(medquad: Path, work: Path, chunks: int, settings: Settings, embedder: Embedder) -> Path:
+def source_generation(medquad: Path, work: Path, chunks: int, settings: PipelineSettings, embedder: Embedder) -> Path:
     """An index generation of the first MedQuAD documents giving `chunks` real chunks; reused when it exists."""
     if not medquad.is_file():
         raise FileNotFoundError(
@@ -51,7 +51,8 @@ def source_generation(medquad: Path, work: Path, chunks: int, settings: Settings
     try:
         generation = current_generation(index_dir)
         manifest = Manifest.model_validate_json((generation / "manifest.json").read_text(encoding="utf-8"))
-        if manifest.model.path == str(embedder.model_path) and manifest.bm25 == Bm25Params.from_settings(settings):
+        built_alike = manifest.bm25 == Bm25Params.from_settings(settings.index)
+        if manifest.model.path == str(embedder.model_path) and built_alike:
             log.info("reusing the source index %s", generation)
             return generation
     except (IndexUnavailable, OSError, ValueError):

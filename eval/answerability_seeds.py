@@ -28,8 +28,8 @@ from eval.datasets import GoldQuestion, load_beir, load_gold
 from eval.gold_eval import cached_corpus_index
 from eval.runner import served_answerer
 from index.embedder import Embedder
-from index.settings import Settings
 from rag.answerability import AnswerabilityModel
+from rag.settings import PipelineSettings
 
 
 def shares(
@@ -76,8 +76,9 @@ def main() -> None:
         parser.error("--draws must be at least 1")
     if args.beir and args.calibration:
         parser.error("--calibration takes the gold file's tune questions: use it with --gold")
-    settings = Settings(abstention=False)  # the index is only ranked here; each seed's model is scored directly
-    embedder = Embedder(settings.resolved_model_path(), settings.embed_batch_size)
+    # The index is only ranked here; each seed's model is scored directly.
+    settings = PipelineSettings.of(abstention=False)
+    embedder = Embedder(settings.index.resolved_model_path(), settings.index.embed_batch_size)
     if args.beir:
         folder, _, split = args.beir.partition(":")
         data = load_beir(Path(folder), split or "dev")
@@ -93,10 +94,10 @@ def main() -> None:
         for q, v in zip(questions, vectors, strict=True)
     }
     calibration = args.gold if args.calibration else None
-    draws = args.draws or settings.answerability_draws
+    draws = args.draws or settings.index.answerability_draws
     runs = []
     for seed in range(args.seeds):
-        model = training.train(answerer, settings.answerability_target, calibration, seed, draws)
+        model = training.train(answerer, settings.index.answerability_target, calibration, seed, draws)
         if model is None:
             raise SystemExit("error: too few examples to train an answerability model on this corpus")
         runs.append(shares(model, questions, features, name))

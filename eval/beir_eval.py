@@ -14,11 +14,11 @@ from eval.metrics import score
 from eval.runner import Run, answered_share, document_run, rank_all, served_answerer
 from index.builder import ArticleSource
 from index.embedder import Embedder
-from index.settings import Settings
 from index.store import IndexUnavailable, LoadedIndex, load_index
 from rag.answerability import AnswerabilityModel
 from rag.answerability_training import TRAINING_KEY
 from rag.building import build_index
+from rag.settings import PipelineSettings
 from rag.types import Mode
 
 log = logging.getLogger(__name__)
@@ -45,13 +45,13 @@ class EvalResult:
         }
 
 
-def index_cache_key(data: BeirSet, settings: Settings) -> str:
+def index_cache_key(data: BeirSet, settings: PipelineSettings) -> str:
     """Same corpus, index settings (model included) and answerability features → same cached index."""
-    key = f"{data.fingerprint()}\n{settings.index_fingerprint()}\n{TRAINING_KEY}"
+    key = f"{data.fingerprint()}\n{settings.index.index_fingerprint()}\n{TRAINING_KEY}"
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def cached_index(data: BeirSet, settings: Settings, embedder: Embedder, cache_dir: Path) -> LoadedIndex:
+def cached_index(data: BeirSet, settings: PipelineSettings, embedder: Embedder, cache_dir: Path) -> LoadedIndex:
     index_dir = cache_dir / f"{data.name}-{index_cache_key(data, settings)}"
     try:
         index = load_index(index_dir)
@@ -73,7 +73,7 @@ def evaluate_beir(
     data: BeirSet,
     split: str,
     modes: list[str],
-    settings: Settings,
+    settings: PipelineSettings,
     embedder: Embedder,
     cache_dir: Path,
     progress: bool = True,

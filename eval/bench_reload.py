@@ -15,9 +15,9 @@ from pathlib import Path
 from corpus.model import ReviewStatus
 from index.embedder import Embedder
 from index.overrides import SqliteOverrideStore
-from index.settings import Settings
 from index.store import current_generation, load_index, verify_generation
 from rag.answer import Answerer
+from rag.settings import PipelineSettings
 
 QUESTIONS = ("What are the symptoms of glaucoma?", "How is diabetes treated?", "What causes asthma?")
 ROUNDS = 5
@@ -44,11 +44,11 @@ def main() -> None:
     index = load_index(args.index)
     loaded = time.perf_counter() - started
     print(f"verify {verified:.2f} s; verify + load (a reload) {loaded:.2f} s; {len(index.chunks)} chunks")
-    settings = Settings()
-    embedder = Embedder(settings.resolved_model_path(), settings.embed_batch_size)
+    settings = PipelineSettings()
+    embedder = Embedder(settings.index.resolved_model_path(), settings.index.embed_batch_size)
     with tempfile.TemporaryDirectory() as folder:
         overrides = SqliteOverrideStore(Path(folder) / "overrides.sqlite")
-        answerer = Answerer(index, embedder, settings, overrides)
+        answerer = Answerer(index, embedder, settings.retrieval, settings.related, overrides)
         print(f"hybrid top_k=10, nothing retracted: {_ms_per_question(answerer):.1f} ms/question")
         for article_id in sorted(index.articles)[: args.retract]:
             overrides.set_status(

@@ -17,21 +17,23 @@ from eval.metrics import score
 from eval.runner import Run, passage_run, rank_all
 from index.builder import corpus_hash
 from index.embedder import Embedder
-from index.settings import Settings
 from index.store import IndexUnavailable, LoadedIndex, load_index
 from rag.answer import Answerer, Ranked
 from rag.answerability import AnswerabilityModel
 from rag.answerability_training import TRAINING_KEY
 from rag.building import build_index
+from rag.settings import PipelineSettings
 from rag.types import Mode
 
 DEPTH = 100
 PAGE_TOP_K = 3  # what the article page asks for
 
 
-def cached_corpus_index(corpus_dir: Path, settings: Settings, embedder: Embedder, cache_dir: Path) -> LoadedIndex:
+def cached_corpus_index(
+    corpus_dir: Path, settings: PipelineSettings, embedder: Embedder, cache_dir: Path
+) -> LoadedIndex:
     # How the answerability model is trained is in the key: a change to it builds beside, not over, the cache.
-    key = hashlib.sha256(f"{corpus_hash(corpus_dir)}\n{settings.index_fingerprint()}\n{TRAINING_KEY}".encode())
+    key = hashlib.sha256(f"{corpus_hash(corpus_dir)}\n{settings.index.index_fingerprint()}\n{TRAINING_KEY}".encode())
     index_dir = cache_dir / f"corpus-{key.hexdigest()[:16]}"
     try:
         index = load_index(index_dir)

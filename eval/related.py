@@ -22,9 +22,9 @@ from corpus.model import Article
 from eval.gold_eval import cached_corpus_index
 from index.article_index import article_text
 from index.embedder import Embedder
-from index.settings import Settings
 from rag.answer import Answerer
 from rag.related import Candidates, RelatedFinder
+from rag.settings import PipelineSettings
 
 K = 5
 FLOORS = [round(0.05 * i, 2) for i in range(2, 17)]
@@ -124,10 +124,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.corpus.is_dir():
         print(f"error: {args.corpus} not found: run 'followup import medquad … --out {args.corpus}'", file=sys.stderr)
         return 1
-    settings = Settings()
-    embedder = Embedder(settings.resolved_model_path(), settings.embed_batch_size)
+    settings = PipelineSettings()
+    related = settings.related
+    embedder = Embedder(settings.index.resolved_model_path(), settings.index.embed_batch_size)
     index = cached_corpus_index(args.corpus, settings, embedder, args.cache_dir)
-    answerer = Answerer(index, embedder, settings)
+    answerer = Answerer(index, embedder, settings.retrieval, related)
     finder = answerer.related
     if finder is None:
         print("error: the index has no article representations: rebuild it", file=sys.stderr)
@@ -162,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = score(candidates["test"], partners, best_floor, best_dup, best_w)
     no_floor = score(candidates["test"], partners, -1.0, 1.0, best_w)
     cosine_only = score(candidates["test"], partners, -1.0, 1.0, 0.0)
-    w, floor, dup = settings.related_bm25_weight, settings.related_min_score, settings.related_duplicate_above
+    w, floor, dup = related.related_bm25_weight, related.related_min_score, related.related_duplicate_above
     served = score(candidates["test"], partners, floor, dup, w)
     # The floor's scale depends on the corpus: the one this corpus needs at the served weight and threshold.
     served_floor = max(FLOORS, key=lambda f: (f1(grid[(w, f, dup)]), f)) if (w, FLOORS[0], dup) in grid else floor
@@ -192,10 +193,11 @@ def main(argv: list[str] | None = None) -> int:
     ):
         print(f"{name:>28}: {json.dumps(asdict(figures))}")
     if args.check_corpus.is_dir():
-        check = Answerer(cached_corpus_index(args.check_corpus, settings, embedder, args.cache_dir), embedder, settings)
+        check_index = cached_corpus_index(args.check_corpus, settings, embedder, args.cache_dir)
+        check = Answerer(check_index, embedder, settings.retrieval, related)
         print(
             f"\nrelated questions over {args.check_corpus} (score ≥ floor: listed with floor {best_floor} / "
-            f"settings {settings.related_min_score}):"
+            f"settings {related.related_min_score}):"
         )
         for article in check.index.articles.values():
             assert check.related is not None
@@ -205,9 +207,9 @@ def main(argv: list[str] | None = None) -> int:
                 article.id,
             )
             print(f"  {article.id} {article.question[:70]}")
-            for item in RelatedFinder.select(cands, 20, -1.0, 1.0, settings.related_bm25_weight):
+            for item in RelatedFinder.select(cands, 20, -1.0, 1.0, related.related_bm25_weight):
                 marks = ("*" if item.score >= best_floor else " ") + (
-                    "s" if item.score >= settings.related_min_score else " "
+                    "s" if item.score >= related.related_min_score else " "
                 )
                 print(f"    {marks} {item.score:.3f} {item.article_id} {item.question[:70]}")
     if args.json is not None:
@@ -217,9 +219,9 @@ def main(argv: list[str] | None = None) -> int:
             "index_version": index.version,
             "chosen": {"bm25_weight": best_w, "floor": best_floor, "duplicate_above": best_dup},
             "settings": {
-                "bm25_weight": settings.related_bm25_weight,
-                "floor": settings.related_min_score,
-                "duplicate_above": settings.related_duplicate_above,
+                "bm25_weight": related.related_bm25_weight,
+                "floor": related.related_min_score,
+                "duplicate_above": related.related_duplicate_above,
             },
             "test": {
                 "chosen": asdict(chosen),

@@ -10,21 +10,21 @@ from tqdm import tqdm
 
 from eval.datasets import GoldQuestion
 from index.embedder import Embedder
-from index.onnx_encoder import configured_query_encoder
 from index.overrides import OverrideStore
-from index.settings import Settings
 from index.store import LoadedIndex
 from rag.answer import Answerer, Ranked
+from rag.settings import PipelineSettings
 from rag.types import Mode
 
 Run = dict[str, dict[str, float]]  # query id → document (or chunk) id → score
 
 
 def served_answerer(
-    index: LoadedIndex, settings: Settings, embedder: Embedder, overrides: OverrideStore | None = None
+    index: LoadedIndex, settings: PipelineSettings, embedder: Embedder, overrides: OverrideStore | None = None
 ) -> Answerer:
     """The answerer as `followup serve` builds it (same query encoder)."""
-    return Answerer(index, embedder, settings, overrides, configured_query_encoder(settings))
+    encoder = settings.served_query_encoder()
+    return Answerer(index, embedder, settings.retrieval, settings.related, overrides, encoder)
 
 
 def rank_all(

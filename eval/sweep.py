@@ -23,7 +23,7 @@ from eval.gold_eval import PAGE_TOP_K, cached_corpus_index, gold_qrels
 from eval.metrics import score
 from eval.runner import answered_share, document_run, passage_run, rank_all, served_answerer
 from index.embedder import Embedder
-from index.settings import Settings
+from rag.settings import PipelineSettings
 from rag.types import Mode
 
 
@@ -39,7 +39,9 @@ def parse_variant(text: str) -> dict[str, str]:
     return overrides
 
 
-def gold_figures(settings: Settings, embedder: Embedder, gold: Path, corpus: Path, cache: Path) -> dict[str, float]:
+def gold_figures(
+    settings: PipelineSettings, embedder: Embedder, gold: Path, corpus: Path, cache: Path
+) -> dict[str, float]:
     questions = load_gold(gold)
     index = cached_corpus_index(corpus, settings, embedder, cache)
     answerer = served_answerer(index, settings, embedder)
@@ -65,7 +67,7 @@ def gold_figures(settings: Settings, embedder: Embedder, gold: Path, corpus: Pat
     return figures
 
 
-def beir_figures(settings: Settings, embedder: Embedder, spec: str, cache: Path) -> dict[str, float]:
+def beir_figures(settings: PipelineSettings, embedder: Embedder, spec: str, cache: Path) -> dict[str, float]:
     folder, _, split = spec.partition(":")
     data = load_beir(Path(folder), split or "dev")
     answerer = served_answerer(cached_index(data, settings, embedder, cache), settings, embedder)
@@ -91,10 +93,10 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     try:
         variants = [parse_variant(v) for v in args.variant or [""]]
-        settings_list = [Settings(**overrides) for overrides in variants]  # type: ignore[arg-type]
+        settings_list = [PipelineSettings.of(**overrides) for overrides in variants]
     except ValueError as exc:
         parser.error(str(exc).splitlines()[0] if "\n" not in str(exc) else str(exc))
-    embedder = Embedder(settings_list[0].resolved_model_path())
+    embedder = Embedder(settings_list[0].index.resolved_model_path())
     rows: list[dict[str, object]] = []
     columns: list[str] | None = None
     for overrides, settings in zip(variants, settings_list, strict=True):

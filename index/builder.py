@@ -30,7 +30,7 @@ from index.dense import DenseIndex, choose_params
 from index.embed_cache import EmbeddingCache, Encoder
 from index.embedder import Embedder
 from index.faults import crash_point
-from index.settings import Settings
+from index.settings import IndexSettings
 from index.store import (
     Bm25Params,
     Counts,
@@ -130,7 +130,7 @@ def load_articles(corpus_dir: Path, strict: bool = False) -> ArticleSource:
     return ArticleSource(loaded.articles, str(corpus_dir), corpus_hash(corpus_dir), skipped)
 
 
-def build_bm25(chunks: Sequence[Chunk], settings: Settings) -> tuple[Bm25Index, list[str]]:
+def build_bm25(chunks: Sequence[Chunk], settings: IndexSettings) -> tuple[Bm25Index, list[str]]:
     """BM25 over the chunks as the settings say, and the texts it read (the clinical vocabulary is built from them).
     Answer types are read from each claim without its header (index/answer_types.py)."""
     texts = [chunk.lexical_text(settings.bm25_header == "question_and_section") for chunk in chunks]
@@ -151,7 +151,7 @@ def build_bm25(chunks: Sequence[Chunk], settings: Settings) -> tuple[Bm25Index, 
 def write_index(
     source: ArticleSource,
     index_dir: Path,
-    settings: Settings,
+    settings: IndexSettings,
     embedder: Embedder,
     *,
     embedding_cache: Path | None = None,

@@ -20,8 +20,6 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from index.settings import Settings
-
 QueryEncoder = Callable[[list[str]], NDArray[np.float32]]
 
 
@@ -73,10 +71,12 @@ class OnnxQueryEncoder:
         return np.asarray(pooled / np.linalg.norm(pooled, axis=1, keepdims=True), dtype=np.float32)
 
 
-def configured_query_encoder(settings: Settings) -> QueryEncoder | None:
-    """The ONNX encoder when `FOLLOWUP_QUERY_ENCODER=onnx-int8`; None means the torch model embeds questions."""
-    if settings.query_encoder != "onnx-int8":
+def configured_query_encoder(
+    kind: str, model_path: Path, onnx_path: Path | None = None, threads: int = 1
+) -> QueryEncoder | None:
+    """The ONNX encoder (`onnx_path`, default the packaged export) when `kind` is onnx-int8
+    (`FOLLOWUP_QUERY_ENCODER`); None means the torch model embeds questions."""
+    if kind != "onnx-int8":
         return None
-    onnx_path = settings.query_onnx_path or packaged_onnx_path()
-    encoder = OnnxQueryEncoder(onnx_path, settings.resolved_model_path(), threads=settings.query_threads)
+    encoder = OnnxQueryEncoder(onnx_path or packaged_onnx_path(), model_path, threads=threads)
     return encoder.encode

@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from index.faults import crash_stage
-from index.settings import Settings
+from index.ray_settings import RaySettings
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class PoolPlan:
     gpus: float
 
     @classmethod
-    def for_cluster(cls, resources: dict[str, float], settings: Settings) -> PoolPlan:
+    def for_cluster(cls, resources: dict[str, float], settings: RaySettings) -> PoolPlan:
         """One actor per GPU on a GPU cluster; else as many as fit in all CPUs but one (for Ray Data's tasks)."""
         gpus = int(resources.get("GPU", 0))
         cpus = settings.ray_cpus_per_actor
@@ -92,8 +92,9 @@ class RayEncoder:
     are all in the embedding cache never starts Ray. Use it as a context manager: it disconnects (and stops
     the Ray it started) on exit."""
 
-    settings: Settings
+    settings: RaySettings
     model_path: Path
+    batch_size: int  # texts per embedding call of an actor (FOLLOWUP_EMBED_BATCH_SIZE)
     address: str | None = None
     nodes: set[str] = field(default_factory=set)  # nodes whose actors embedded something
     plan: PoolPlan | None = None
@@ -164,11 +165,11 @@ class RayEncoder:
                 EmbedBatch,
                 fn_constructor_kwargs={
                     "model_path": str(self.model_path),
-                    "batch_size": self.settings.embed_batch_size,
+                    "batch_size": self.batch_size,
                     "threads": max(1, math.ceil(plan.cpus)),
                     "crash": crash_stage() == ACTOR_CRASH_STAGE,
                 },
-                batch_size=self.settings.embed_batch_size,
+                batch_size=self.batch_size,
                 batch_format="numpy",
                 # A fixed pool, one task in flight per actor: otherwise actor locality queues the blocks at the
                 # actor beside the data (the driver's node) while actors on other nodes sit idle.

@@ -34,7 +34,7 @@ from index.bm25 import Bm25Index
 from index.chunk_table import ChunkTable, write_chunk_table
 from index.dense import DenseIndex, DenseParams
 from index.faults import crash_point
-from index.settings import Settings
+from index.settings import IndexSettings
 from index.tokenize import StopwordSet
 from index.vocabulary import VOCABULARY_FILE, Vocabulary
 
@@ -74,7 +74,7 @@ class Bm25Params(BaseModel):
     normalize: bool  # accents, Greek letters and clitics normalised (index/tokenize.py)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Bm25Params:
+    def from_settings(cls, settings: IndexSettings) -> Bm25Params:
         """What a build records of the BM25 settings, so a served index is queried as it was built."""
         return cls(
             method=settings.bm25_method,
@@ -125,7 +125,7 @@ class LoadedIndex:
     dense: DenseIndex
     bm25_rows: list[int] | None = None  # chunk row of each BM25 row; None: BM25 covers every chunk
     article_index: ArticleIndex | None = None  # None for generations written without it (benchmarks/scale.py)
-    vocabulary: Vocabulary | None = None  # None for generations built without it (Settings.vocabulary)
+    vocabulary: Vocabulary | None = None  # None for generations built without it (IndexSettings.vocabulary)
 
     @property
     def version(self) -> str:

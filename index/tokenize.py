@@ -15,7 +15,7 @@ from bm25s.stopwords import STOPWORDS_EN
 from index.lexicon import read_lexicon
 
 StopwordSet = Literal["english", "english_and_scaffolding", "english_and_question_words"]
-# The one default: Settings.bm25_stopwords, the tokenizer and the BM25 index all start from it.
+# The one default: IndexSettings.bm25_stopwords, the tokenizer and the BM25 index all start from it.
 DEFAULT_STOPWORDS: StopwordSet = "english_and_scaffolding"
 
 # Keeps hyphenated and alphanumeric terms whole ("il-17", "covid-19") and single letters ("hepatitis b").

@@ -37,7 +37,7 @@ from index.tokenize import StopwordSet, Tokenizer
 log = logging.getLogger(__name__)
 
 VOCABULARY_FILE = "vocabulary.json"
-# Bump when what a build derives changes, so cached evaluation indexes are rebuilt (Settings.index_fingerprint).
+# Bump when what a build derives changes, so cached evaluation indexes are rebuilt (IndexSettings.index_fingerprint).
 VOCABULARY_VERSION = 9
 WORDNET_DIR = Path("/usr/share/wordnet")
 # The installed packages a build reads its pairs from; their versions key cached evaluation indexes.

@@ -25,7 +25,6 @@ from corpus.model import Article, ReviewStatus
 from index.embedder import Embedder
 from index.onnx_encoder import QueryEncoder
 from index.overrides import OverrideStore
-from index.settings import Settings
 from index.store import IndexUnavailable, LoadedIndex
 from rag.answerability import AnswerabilityModel, QuestionTerms, corpus_centroid, features
 from rag.context import ContextVectors, context_parts, contextual_query, merge, placed_as_plain
@@ -35,6 +34,7 @@ from rag.passages import to_passage
 from rag.ranking import Ranker, Retrieved
 from rag.related import RelatedFinder
 from rag.servable import Servable
+from rag.settings import RelatedSettings, RetrievalSettings
 from rag.types import DEFAULT_TOP_K, Answer, FusedHit, Mode
 from rag.unmentioned import ForeignWords
 
@@ -66,7 +66,8 @@ class Answerer:
         self,
         index: LoadedIndex,
         embedder: Embedder,
-        settings: Settings,
+        settings: RetrievalSettings,
+        related: RelatedSettings,
         overrides: OverrideStore | None = None,
         query_encoder: QueryEncoder | None = None,
     ) -> None:
@@ -91,7 +92,7 @@ class Answerer:
         foreign = index.vocabulary.foreign if index.vocabulary is not None else ()
         self.foreign = ForeignWords.of(foreign, index.bm25.tokenize)  # medical words the corpus lacks
         self.related = (
-            RelatedFinder(index.article_index, self.encode_queries, self.served_article, settings)
+            RelatedFinder(index.article_index, self.encode_queries, self.served_article, related)
             if index.article_index is not None
             else None
         )

@@ -16,7 +16,7 @@ calibration file), those train too and set the threshold instead, cross-fitted (
 
 One draw of free labels on a small corpus is a noisy thing to serve: on the ten-article sample, re-drawing moved
 the threshold between 0.004 and 0.275 and the share of answerable questions answered between 64% and 98%. So the
-served model is a bag of independent draws (`average`; `Settings.answerability_draws`, 5 by default).
+served model is a bag of independent draws (`average`; `IndexSettings.answerability_draws`, 5 by default).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 from corpus.model import ReviewStatus
-from index.settings import Settings
+from index.settings import IndexSettings
 from rag.answer import Answerer
 from rag.answerability import FEATURES, AnswerabilityModel, conformal_threshold
 
@@ -48,7 +48,7 @@ OUT_OF_DOMAIN = 100
 FOLDS = 5  # cross-fitting over the real calibration questions
 # What a model learns from: its features and how its free labels are drawn. Evaluation caches built indexes under
 # it, so a change to either retrains instead of reusing an index whose model was trained otherwise.
-DRAWS: int = Settings.model_fields["answerability_draws"].default  # draws averaged into the served model
+DRAWS: int = IndexSettings.model_fields["answerability_draws"].default  # draws averaged into the served model
 TRAINING_KEY = f"{','.join(FEATURES)}; free labels v3; content terms; linked terms reached and covered; {DRAWS} draws"
 MEDICAL_SWAPS = 0.5  # share of entity swaps and out-of-domain words that are medical words the corpus lacks
 PARAPHRASED = 1.0  # share of pseudo-questions with one word (not the rarest) said in a word the corpus lacks

@@ -11,30 +11,31 @@ from pathlib import Path
 from index.builder import ArticleSource, BuildReport, Learner, load_articles, write_index
 from index.embed_cache import Encoder
 from index.embedder import Embedder
-from index.onnx_encoder import configured_query_encoder
-from index.settings import Settings
 from index.store import LoadedIndex
 from rag.answer import Answerer
 from rag.answerability import MODEL_FILE
 from rag.answerability_training import TRAINING_KEY, train
+from rag.settings import PipelineSettings
 
 log = logging.getLogger(__name__)
 
 
-def answerability_learner(settings: Settings, embedder: Embedder) -> Learner | None:
+def answerability_learner(settings: PipelineSettings, embedder: Embedder) -> Learner | None:
     """Trains on the built index with the query encoder the server will use; None with abstention off (nothing
     would read the model)."""
-    if not settings.abstention:
+    build, retrieval = settings.index, settings.retrieval
+    if not retrieval.abstention:
         return None
 
     def learn(index: LoadedIndex) -> dict[str, bytes]:
-        untrained = settings.model_copy(update={"abstention": False})
-        answerer = Answerer(index, embedder, untrained, query_encoder=configured_query_encoder(settings))
+        untrained = retrieval.model_copy(update={"abstention": False})
+        encoder = settings.served_query_encoder()
+        answerer = Answerer(index, embedder, untrained, settings.related, query_encoder=encoder)
         model = train(
             answerer,
-            settings.answerability_target,
-            settings.answerability_calibration,
-            draws=settings.answerability_draws,
+            build.answerability_target,
+            build.answerability_calibration,
+            draws=build.answerability_draws,
         )
         if model is None:
             return {}
@@ -46,34 +47,19 @@ def answerability_learner(settings: Settings, embedder: Embedder) -> Learner | N
         )
         return {MODEL_FILE: model.model_dump_json(indent=2).encode()}
 
-    calibration = settings.answerability_calibration
+    calibration = build.answerability_calibration
     calibration_hash = hashlib.sha256(calibration.read_bytes()).hexdigest() if calibration else ""
     # Everything that shapes the model besides the index: how it is trained, the retrieval it is trained on.
-    key = "\n".join([TRAINING_KEY, calibration_hash, settings.model_dump_json(exclude=_NOT_LEARNT)])
+    learnt = [build.model_dump_json(exclude=_NOT_LEARNT), retrieval.model_dump_json(exclude=_NOT_LEARNT)]
+    key = "\n".join([TRAINING_KEY, calibration_hash, *learnt])
     return Learner("answerability", key, learn)
 
 
-# Settings that never change what a build learns (where to serve, secrets, test hooks).
+# Settings that never change what a build learns (where things are, how many at a time).
 _NOT_LEARNT = {
     "answerability_calibration",  # its content is in the key, not where it lies
     "index_dir",
     "corpus_dir",
-    "host",
-    "port",
-    "log_questions",
-    "max_body_bytes",
-    "overrides_db",
-    "overrides_url",
-    "admin_token",
-    "admin_enabled",
-    "api_key",
-    "cors_origins",
-    "crash_at",
-    "ray_address",
-    "ray_actors",
-    "ray_cpus_per_actor",
-    "ray_block_rows",
-    "ray_stall_timeout_s",
     "embed_batch_size",
     "query_threads",
 }
@@ -82,7 +68,7 @@ _NOT_LEARNT = {
 def build_index(
     corpus: Path | ArticleSource,
     index_dir: Path,
-    settings: Settings,
+    settings: PipelineSettings,
     embedder: Embedder,
     *,
     strict: bool = False,
@@ -98,7 +84,7 @@ def build_index(
     return write_index(
         source,
         index_dir,
-        settings,
+        settings.index,
         embedder,
         embedding_cache=embedding_cache,
         learner=answerability_learner(settings, embedder),

@@ -1,24 +1,21 @@
 """Retrieve and fuse: one query's ranking of chunk rows, always at the same depth.
 
-Every ranking is computed at `settings.candidates` per retriever whatever the caller will show, and callers
+Every ranking is computed at `FOLLOWUP_CANDIDATES` per retriever whatever the caller will show, and callers
 only ever cut the finished list: so the passages of `top_k = n` are exactly the first n of any larger `top_k`.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-from index.settings import Settings
 from index.store import LoadedIndex
 from rag.fusion import Fusion, fuse
 from rag.retrievers import Bm25Hits, Bm25Retriever, DenseRetriever
+from rag.settings import RetrievalSettings
 from rag.types import FusedHit, Hit, Mode
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -30,11 +27,9 @@ class Retrieved:
 
 
 class Ranker:
-    def __init__(self, index: LoadedIndex, settings: Settings) -> None:
-        vocabulary = index.vocabulary if settings.vocabulary else None
-        if settings.vocabulary and vocabulary is None:
-            log.warning("generation %s has no clinical vocabulary: rebuild the index to use it", index.version)
-        self.bm25 = Bm25Retriever(index.bm25, index.bm25_rows, vocabulary, settings.vocabulary_weight)
+    def __init__(self, index: LoadedIndex, settings: RetrievalSettings) -> None:
+        # The clinical vocabulary of the generation, if it was built with one (FOLLOWUP_VOCABULARY at build time).
+        self.bm25 = Bm25Retriever(index.bm25, index.bm25_rows, index.vocabulary, settings.vocabulary_weight)
         self.dense = DenseRetriever(index.dense)
         self.depth = settings.candidates
         self.fusion = Fusion(settings.fusion)

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from corpus.model import Article, ReviewStatus
 from index.article_index import ArticleIndex, article_text
-from index.settings import Settings
+from rag.settings import RelatedSettings
 
 MAX_RELATED = 20
 
@@ -52,7 +52,7 @@ class Candidates:
 
 
 class RelatedFinder:
-    def __init__(self, articles: ArticleIndex, encode: Encode, servable: Servable, settings: Settings) -> None:
+    def __init__(self, articles: ArticleIndex, encode: Encode, servable: Servable, settings: RelatedSettings) -> None:
         self._index = articles
         self._encode = encode
         self._servable = servable

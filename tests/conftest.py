@@ -14,10 +14,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from eval.runner import served_answerer
 from index.embedder import Embedder
-from index.settings import Settings
 from index.store import LoadedIndex, load_index
 from rag.answer import Answerer
 from rag.building import build_index
+from rag.settings import PipelineSettings
 from tests.postgres import Postgres, running_postgres
 
 # Property tests on the real pipeline are costly per example. The default profile caps every test at 50 examples;
@@ -44,18 +44,18 @@ GOLD = REPO / "eval" / "gold" / "sample.jsonl"
 
 
 @pytest.fixture(scope="session")
-def settings() -> Settings:
+def settings() -> PipelineSettings:
     """The served defaults, with the sample corpus's own calibration questions (as `make index` builds it)."""
-    return Settings(answerability_calibration=GOLD)
+    return PipelineSettings.of(answerability_calibration=GOLD)
 
 
 @pytest.fixture(scope="session")
-def embedder(settings: Settings) -> Embedder:
-    return Embedder(settings.resolved_model_path())
+def embedder(settings: PipelineSettings) -> Embedder:
+    return Embedder(settings.index.resolved_model_path())
 
 
 @pytest.fixture(scope="session")
-def sample_index_dir(tmp_path_factory: pytest.TempPathFactory, settings: Settings, embedder: Embedder) -> Path:
+def sample_index_dir(tmp_path_factory: pytest.TempPathFactory, settings: PipelineSettings, embedder: Embedder) -> Path:
     index_dir = tmp_path_factory.mktemp("sample-index")
     build_index(CORPUS, index_dir, settings, embedder)
     return index_dir
@@ -67,7 +67,7 @@ def sample_index(sample_index_dir: Path) -> LoadedIndex:
 
 
 @pytest.fixture(scope="session")
-def answerer(sample_index: LoadedIndex, embedder: Embedder, settings: Settings) -> Answerer:
+def answerer(sample_index: LoadedIndex, embedder: Embedder, settings: PipelineSettings) -> Answerer:
     return served_answerer(sample_index, settings, embedder)
 
 

@@ -6,7 +6,7 @@ import time
 from fastapi import APIRouter, HTTPException
 from fastapi.concurrency import run_in_threadpool
 
-from api.deps import AnswererDep
+from api.deps import AnswererDep, ServerSettingsDep
 from api.responses import ModelResponse
 from api.schemas import AskRequest, error_responses
 from rag.answer import UnknownArticle
@@ -17,7 +17,7 @@ log = logging.getLogger("followup.ask")
 
 
 @router.post("/ask", response_model=Answer, responses=error_responses(404, 413, 422, 503))
-async def ask(body: AskRequest, answerer: AnswererDep) -> ModelResponse:
+async def ask(body: AskRequest, answerer: AnswererDep, server: ServerSettingsDep) -> ModelResponse:
     """Passages from approved articles that answer the question, with their citation numbers and the caveat."""
     started = time.perf_counter()
     try:
@@ -46,7 +46,7 @@ async def ask(body: AskRequest, answerer: AnswererDep) -> ModelResponse:
         "passages": len(answer.passages),
         "ms": round((time.perf_counter() - started) * 1000, 1),
     }
-    if answerer.settings.log_questions:
+    if server.log_questions:
         fields["question"] = body.question
     log.info("ask", extra=fields)
     return ModelResponse(answer)

@@ -7,6 +7,9 @@ lets replicas on several machines share one review status. Callers use `Override
 from __future__ import annotations
 
 import logging
+from pathlib import Path
+
+from pydantic import SecretStr
 
 from index.overrides.model import (
     PROPAGATION_SECONDS,
@@ -17,7 +20,6 @@ from index.overrides.model import (
     Snapshot,
 )
 from index.overrides.sqlite import SqliteOverrideStore
-from index.settings import Settings
 
 log = logging.getLogger("followup.overrides")
 
@@ -34,20 +36,20 @@ __all__ = [
 ]
 
 
-def open_override_store(settings: Settings) -> OverrideStore:
-    """The configured store, created if missing; PostgreSQL stores follow other replicas in a background thread."""
-    if settings.overrides_url is not None:
+def open_override_store(db: Path, url: SecretStr | None = None) -> OverrideStore:
+    """The PostgreSQL store at `url` or else the SQLite file `db`, created if missing; PostgreSQL stores follow
+    other replicas in a background thread."""
+    if url is not None:
         from index.overrides.postgres import PostgresOverrideStore  # psycopg only where PostgreSQL is used
 
-        unused = settings.resolved_overrides_db()
-        if unused.is_file():  # e.g. left from before the switch: its retractions would silently stop applying
-            log.warning("%s holds status overrides that are NOT in effect (FOLLOWUP_OVERRIDES_URL is set)", unused)
-        return PostgresOverrideStore(settings.overrides_url.get_secret_value())
-    return SqliteOverrideStore(settings.resolved_overrides_db())
+        if db.is_file():  # e.g. left from before the switch: its retractions would silently stop applying
+            log.warning("%s holds status overrides that are NOT in effect (FOLLOWUP_OVERRIDES_URL is set)", db)
+        return PostgresOverrideStore(url.get_secret_value())
+    return SqliteOverrideStore(db)
 
 
-def existing_override_store(settings: Settings) -> OverrideStore | None:
+def existing_override_store(db: Path, url: SecretStr | None = None) -> OverrideStore | None:
     """As `open_override_store`, but None rather than a new empty SQLite file (one-shot commands that only read)."""
-    if settings.overrides_url is None and not settings.resolved_overrides_db().is_file():
+    if url is None and not db.is_file():
         return None
-    return open_override_store(settings)
+    return open_override_store(db, url)

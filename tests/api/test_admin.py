@@ -16,10 +16,11 @@ from typer.testing import CliRunner
 from api.app import create_app
 from api.cli import app as cli
 from api.security import ConfigError
+from api.settings import AppSettings
 from index.embedder import Embedder
-from index.settings import Settings
 from index.store import current_generation
 from rag.building import build_index
+from rag.settings import PipelineSettings
 from tests.conftest import CORPUS, SEED_ID
 from tests.postgres import Postgres
 
@@ -30,8 +31,8 @@ ASAS40 = "What share of biologic-naive ankylosing spondylitis patients reached A
 ALOPECIA = "What are the treatment options for alopecia areata?"
 
 
-def _settings(index_dir: Path, **extra: object) -> Settings:
-    return Settings(index_dir=index_dir, admin_token=SecretStr(TOKEN), **extra)  # type: ignore[arg-type]
+def _settings(index_dir: Path, **extra: object) -> AppSettings:
+    return AppSettings.of(index_dir=index_dir, admin_token=SecretStr(TOKEN), **extra)
 
 
 @pytest.fixture
@@ -137,7 +138,7 @@ def test_unknown_article_is_404(client: TestClient) -> None:
 
 
 def test_overrides_survive_a_restart_and_yield_to_a_build_that_includes_them(
-    index_copy: Path, settings: Settings, embedder: Embedder, tmp_path: Path, store: dict[str, object]
+    index_copy: Path, settings: PipelineSettings, embedder: Embedder, tmp_path: Path, store: dict[str, object]
 ) -> None:
     with TestClient(create_app(_settings(index_copy, **store))) as client:
         _set(client, SEED_ID, "retracted", "withdrawn")
@@ -181,7 +182,7 @@ def test_an_unreachable_status_database_refuses_changes_and_serving_goes_on(
 
 
 def test_reload_swaps_generation_and_refuses_a_corrupted_one(
-    client: TestClient, index_copy: Path, settings: Settings, embedder: Embedder
+    client: TestClient, index_copy: Path, settings: PipelineSettings, embedder: Embedder
 ) -> None:
     first = client.get("/readyz").json()["index_version"]
     second = build_index(CORPUS, index_copy, settings, embedder).directory
@@ -199,7 +200,7 @@ def test_reload_swaps_generation_and_refuses_a_corrupted_one(
 
 
 def test_without_an_index_it_is_alive_but_not_ready_until_one_is_loaded(
-    tmp_path: Path, settings: Settings, embedder: Embedder
+    tmp_path: Path, settings: PipelineSettings, embedder: Embedder
 ) -> None:
     index_dir = tmp_path / "empty"
     with TestClient(create_app(_settings(index_dir))) as client:
@@ -264,24 +265,18 @@ def test_cors_allows_only_configured_origins(index_copy: Path) -> None:
 
 @pytest.mark.slow  # starts the app (loads the model)
 def test_admin_is_off_without_a_token_and_refused_when_forced_on(tmp_path: Path) -> None:
-    with TestClient(create_app(Settings(index_dir=tmp_path))) as client:
+    with TestClient(create_app(AppSettings.of(index_dir=tmp_path))) as client:
         assert client.post("/v1/admin/reload").status_code == 404
     with pytest.raises(ConfigError, match="FOLLOWUP_ADMIN_TOKEN"):
-        create_app(Settings(index_dir=tmp_path, admin_enabled=True))
+        create_app(AppSettings.of(index_dir=tmp_path, admin_enabled=True))
 
 
 def test_serve_refuses_to_start_with_admin_enabled_and_no_token(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from index.settings import get_settings
-
     monkeypatch.setenv("FOLLOWUP_ADMIN_ENABLED", "true")
     monkeypatch.delenv("FOLLOWUP_ADMIN_TOKEN", raising=False)
-    get_settings.cache_clear()
-    try:
-        result = CliRunner().invoke(cli, ["serve", "--index", str(tmp_path)])
-    finally:
-        get_settings.cache_clear()
+    result = CliRunner().invoke(cli, ["serve", "--index", str(tmp_path)])
     assert result.exit_code == 1
     assert result.output.startswith("error: admin endpoints are enabled but FOLLOWUP_ADMIN_TOKEN is not set")
     assert result.output.count("\n") == 1

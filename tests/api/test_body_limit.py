@@ -12,14 +12,14 @@ from starlette.types import Message, Receive, Scope, Send
 
 from api.app import create_app
 from api.body_limit import BodySizeLimit
-from index.settings import Settings
+from api.settings import AppSettings
 
 LIMIT = 2048
 
 
 @pytest.fixture(scope="module")
 def client(sample_index_dir: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(index_dir=sample_index_dir, max_body_bytes=LIMIT))) as test_client:
+    with TestClient(create_app(AppSettings.of(index_dir=sample_index_dir, max_body_bytes=LIMIT))) as test_client:
         yield test_client
 
 

@@ -55,18 +55,12 @@ def test_import_page_status_override(tmp_path: Path) -> None:
 
 
 def test_an_unreachable_status_database_is_one_line_and_exit_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from index.settings import get_settings
-
     monkeypatch.setenv("FOLLOWUP_OVERRIDES_URL", f"postgresql://followup:s3cr3t@127.0.0.1:{free_port()}/followup")
-    get_settings.cache_clear()
-    try:
-        for args in (["serve", "--index", str(tmp_path)], ["ask", "anything?", "--index", str(tmp_path)]):
-            result = runner.invoke(app, args)
-            assert result.exit_code == 1, (args, result.output)
-            assert result.output.startswith("error: the review-status database postgresql://followup@127.0.0.1:")
-            assert result.output.count("\n") == 1 and "s3cr3t" not in result.output
-    finally:
-        get_settings.cache_clear()
+    for args in (["serve", "--index", str(tmp_path)], ["ask", "anything?", "--index", str(tmp_path)]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1, (args, result.output)
+        assert result.output.startswith("error: the review-status database postgresql://followup@127.0.0.1:")
+        assert result.output.count("\n") == 1 and "s3cr3t" not in result.output
 
 
 def test_a_bare_ray_option_means_a_local_ray_or_the_configured_address() -> None:

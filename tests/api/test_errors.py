@@ -19,7 +19,7 @@ from pydantic import SecretStr
 
 from api.app import create_app
 from api.errors import MAX_ECHO_CHARS, printable
-from index.settings import Settings
+from api.settings import AppSettings
 from tests.conftest import SEED_ID, examples
 
 TOKEN = "fuzz-admin-token"
@@ -112,7 +112,7 @@ def client(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     status change must not reach other tests)."""
     index_dir = tmp_path_factory.mktemp("fuzz") / "index"
     shutil.copytree(sample_index_dir, index_dir, ignore=shutil.ignore_patterns("overrides.sqlite*"))
-    settings_ = Settings(index_dir=index_dir, admin_token=SecretStr(TOKEN), api_key=SecretStr(KEY))
+    settings_ = AppSettings.of(index_dir=index_dir, admin_token=SecretStr(TOKEN), api_key=SecretStr(KEY))
     with TestClient(create_app(settings_), raise_server_exceptions=False) as test_client:
         yield test_client
 

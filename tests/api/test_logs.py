@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.logs import RequestIdFilter, json_formatter, request_id_from
-from index.settings import Settings
+from api.settings import AppSettings
 
 QUESTION = "Mr Zebedee Quixote, 71, herpes zoster on upadacitinib since Friday: what is the rate?"
 
@@ -42,7 +42,7 @@ def records(buffer: io.StringIO) -> list[dict[str, Any]]:
 
 
 def ask(sample_index_dir: Path, log_questions: bool, request_id: str | None = None) -> str:
-    app = create_app(Settings(index_dir=sample_index_dir, log_questions=log_questions))
+    app = create_app(AppSettings.of(index_dir=sample_index_dir, log_questions=log_questions))
     headers = {"X-Request-ID": request_id} if request_id else {}
     with TestClient(app) as client:
         response = client.post("/v1/ask", json={"question": QUESTION}, headers=headers)

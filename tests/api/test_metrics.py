@@ -11,13 +11,13 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
 from api.app import create_app
-from index.settings import Settings
+from api.settings import AppSettings
 from tests.conftest import SEED_ID
 
 
 @pytest.fixture(scope="module")
 def client(sample_index_dir: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(index_dir=sample_index_dir, max_body_bytes=4096))) as test_client:
+    with TestClient(create_app(AppSettings.of(index_dir=sample_index_dir, max_body_bytes=4096))) as test_client:
         yield test_client
 
 
@@ -73,7 +73,7 @@ def test_index_generation_and_chunk_count(client: TestClient) -> None:
 
 def test_each_app_has_its_own_registry(client: TestClient, sample_index_dir: Path) -> None:
     before = value(samples(client), "followup_http_requests_total", route="/healthz")
-    with TestClient(create_app(Settings(index_dir=sample_index_dir))) as other:
+    with TestClient(create_app(AppSettings.of(index_dir=sample_index_dir))) as other:
         other.get("/healthz")
         assert value(samples(other), "followup_http_requests_total", route="/healthz") == 1
     assert value(samples(client), "followup_http_requests_total", route="/healthz") == before
@@ -84,6 +84,6 @@ def test_whether_questions_are_declined_is_reported(client: TestClient, sample_i
     model: rag/answerability.py) without asking a question that should be declined."""
     assert client.get("/healthz").json()["abstaining"] is True
     assert value(samples(client), "followup_abstaining") == 1
-    with TestClient(create_app(Settings(index_dir=sample_index_dir, abstention=False))) as off:
+    with TestClient(create_app(AppSettings.of(index_dir=sample_index_dir, abstention=False))) as off:
         assert off.get("/healthz").json()["abstaining"] is False
         assert value(samples(off), "followup_abstaining") == 0

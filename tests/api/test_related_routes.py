@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from index.settings import Settings
+from api.settings import AppSettings
 from tests.conftest import SEED_ID
 
 UPADACITINIB = {"74595391ef825f8b", "4c0f9abcf5e8ef78", "d933c7ea9197f845", "d84228b7dcb0eda4"}
@@ -17,7 +17,7 @@ UPADACITINIB = {"74595391ef825f8b", "4c0f9abcf5e8ef78", "d933c7ea9197f845", "d84
 
 @pytest.fixture(scope="module")
 def client(sample_index_dir: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(index_dir=sample_index_dir))) as test_client:
+    with TestClient(create_app(AppSettings.of(index_dir=sample_index_dir))) as test_client:
         yield test_client
 
 

@@ -16,8 +16,8 @@ import httpx
 import pytest
 
 from index.embedder import Embedder
-from index.settings import Settings
 from rag.building import build_index
+from rag.settings import PipelineSettings
 from tests.api.servers import free_port, running_server
 from tests.conftest import CORPUS, SEED_ID
 
@@ -40,7 +40,7 @@ def _version(base: str) -> str:
     return str(httpx.get(f"{base}/healthz", timeout=5).json()["index_version"])
 
 
-def test_reloads_under_load_fail_no_request(index_copy: Path, settings: Settings, embedder: Embedder) -> None:
+def test_reloads_under_load_fail_no_request(index_copy: Path, settings: PipelineSettings, embedder: Embedder) -> None:
     failures: list[str] = []
     answered = 0
     stop = threading.Event()
@@ -79,7 +79,7 @@ def test_reloads_under_load_fail_no_request(index_copy: Path, settings: Settings
 
 
 def test_sighup_reloads_and_a_bad_generation_keeps_the_old_one(
-    index_copy: Path, settings: Settings, embedder: Embedder
+    index_copy: Path, settings: PipelineSettings, embedder: Embedder
 ) -> None:
     with serve(index_copy) as (base, process):
         newer = build_index(CORPUS, index_copy, settings, embedder).directory
@@ -114,7 +114,7 @@ def test_a_status_override_survives_a_server_restart(index_copy: Path) -> None:
 
 
 def test_starts_without_an_index_and_becomes_ready_after_a_build(
-    tmp_path: Path, settings: Settings, embedder: Embedder
+    tmp_path: Path, settings: PipelineSettings, embedder: Embedder
 ) -> None:
     index_dir = tmp_path / "none-yet"
     with serve(index_dir) as (base, _):

@@ -17,8 +17,8 @@ import pytest
 
 from index.embedder import Embedder
 from index.overrides.listener import LISTENER_NAME
-from index.settings import Settings
 from rag.building import build_index
+from rag.settings import PipelineSettings
 from tests.api.servers import Server, running_server
 from tests.conftest import CORPUS, SEED_ID
 from tests.postgres import terminate
@@ -71,7 +71,7 @@ def _seconds_until_both(client: httpx.Client, servers: tuple[Server, Server], st
 
 
 def test_replicas_serve_a_status_change_within_a_second_and_after_their_listeners_are_killed(
-    index_copy: Path, postgres_url: str, tmp_path: Path, settings: Settings, embedder: Embedder
+    index_copy: Path, postgres_url: str, tmp_path: Path, settings: PipelineSettings, embedder: Embedder
 ) -> None:
     with replicas(index_copy, postgres_url, tmp_path) as servers, httpx.Client(timeout=10) as client:
         for _ in range(RETRACTIONS):

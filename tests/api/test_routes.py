@@ -10,14 +10,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from index.settings import Settings
+from api.settings import AppSettings
 from rag.types import CAVEAT
 from tests.conftest import SEED_ID
 
 
 @pytest.fixture(scope="module")
 def client(sample_index_dir: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(index_dir=sample_index_dir))) as test_client:
+    with TestClient(create_app(AppSettings.of(index_dir=sample_index_dir))) as test_client:
         yield test_client
 
 

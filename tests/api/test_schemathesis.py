@@ -29,7 +29,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api.app import create_app
-from index.settings import Settings
+from api.settings import AppSettings
 from tests.api.servers import running_server
 
 ADMIN_TOKEN = "schemathesis-admin-token"
@@ -48,7 +48,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 @pytest.fixture(scope="module")
 def api_schema(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> schemathesis.BaseSchema:
     index_dir = _copy(sample_index_dir, tmp_path_factory.mktemp("in-process") / "index")
-    app = create_app(Settings(index_dir=index_dir, admin_token=SecretStr(ADMIN_TOKEN)))
+    app = create_app(AppSettings.of(index_dir=index_dir, admin_token=SecretStr(ADMIN_TOKEN)))
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 
 

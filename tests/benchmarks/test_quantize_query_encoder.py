@@ -10,23 +10,21 @@ import pytest
 
 from benchmarks.quantize_query_encoder import main, quantize
 from index.embedder import Embedder
-from index.onnx_encoder import configured_query_encoder, packaged_onnx_path
-from index.settings import Settings
+from index.onnx_encoder import packaged_onnx_path
+from rag.settings import PipelineSettings
 
 QUESTIONS = ["Which tests should I screen for before starting upadacitinib?", "how long until it works?", "IL-17"]
 
 
 def test_the_export_computes_in_integers_and_embeds_close_to_the_model(
-    tmp_path: Path, settings: Settings, embedder: Embedder
+    tmp_path: Path, settings: PipelineSettings, embedder: Embedder
 ) -> None:
     out = tmp_path / "query-int8.onnx"
     quantize(packaged_onnx_path(), out)
     assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]  # nothing half-written left beside it
     operators = {node.op_type for node in onnx.load(str(out)).graph.node}
     assert "MatMulInteger" in operators
-    encoder = configured_query_encoder(
-        settings.model_copy(update={"query_encoder": "onnx-int8", "query_onnx_path": out})
-    )
+    encoder = settings.replace(query_encoder="onnx-int8", query_onnx_path=out).served_query_encoder()
     assert encoder is not None
     cosine = (encoder(QUESTIONS) * embedder.encode(QUESTIONS)).sum(axis=1)
     assert (cosine > 0.97).all(), cosine  # close, not equal: eval/RESULTS.md measures what that costs in ranking

@@ -10,7 +10,7 @@ from eval.beir_eval import evaluate_beir
 from eval.datasets import DatasetError, load_beir, load_gold
 from eval.metrics import score
 from index.embedder import Embedder
-from index.settings import Settings
+from rag.settings import PipelineSettings
 
 
 @pytest.mark.slow  # ranx compiles its metrics with numba on first use (tens of seconds)
@@ -49,7 +49,7 @@ def write_beir(folder: Path) -> Path:
     return folder
 
 
-def test_beir_folder_end_to_end(tmp_path: Path, settings: Settings, embedder: Embedder) -> None:
+def test_beir_folder_end_to_end(tmp_path: Path, settings: PipelineSettings, embedder: Embedder) -> None:
     data = load_beir(write_beir(tmp_path / "tiny"), "dev")
     result = evaluate_beir(data, "dev", ["bm25", "dense", "hybrid"], settings, embedder, tmp_path / "cache", False)
     assert result.queries == 2

@@ -8,9 +8,9 @@ import pytest
 
 from index.builder import StrictBuildError
 from index.embedder import Embedder
-from index.settings import Settings
 from index.store import POINTER, IndexUnavailable, LoadedIndex, current_generation, load_index
 from rag.building import build_index
+from rag.settings import PipelineSettings
 from tests.conftest import CORPUS
 
 
@@ -46,7 +46,7 @@ def _corpus_with_bad_article(tmp_path: Path) -> Path:
     return corpus
 
 
-def test_bad_articles_are_skipped_and_recorded(tmp_path: Path, settings: Settings, embedder: Embedder) -> None:
+def test_bad_articles_are_skipped_and_recorded(tmp_path: Path, settings: PipelineSettings, embedder: Embedder) -> None:
     report = build_index(_corpus_with_bad_article(tmp_path), tmp_path / "index", settings, embedder)
     assert report.manifest.counts.skipped == 1
     assert report.manifest.skipped[0].path.endswith("broken.md")
@@ -55,14 +55,16 @@ def test_bad_articles_are_skipped_and_recorded(tmp_path: Path, settings: Setting
     assert on_disk["skipped"][0]["path"].endswith("broken.md")
 
 
-def test_strict_build_fails_and_publishes_nothing(tmp_path: Path, settings: Settings, embedder: Embedder) -> None:
+def test_strict_build_fails_and_publishes_nothing(
+    tmp_path: Path, settings: PipelineSettings, embedder: Embedder
+) -> None:
     with pytest.raises(StrictBuildError, match=r"broken\.md"):
         build_index(_corpus_with_bad_article(tmp_path), tmp_path / "index", settings, embedder, strict=True)
     assert not (tmp_path / "index" / POINTER).exists()
 
 
 def test_rebuild_switches_generation_and_keeps_one_to_roll_back_to(
-    tmp_path: Path, settings: Settings, embedder: Embedder
+    tmp_path: Path, settings: PipelineSettings, embedder: Embedder
 ) -> None:
     index_dir = tmp_path / "index"
     generations = [build_index(CORPUS, index_dir, settings, embedder).directory for _ in range(3)]

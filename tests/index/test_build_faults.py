@@ -21,9 +21,9 @@ import pytest
 
 from index.embedder import Embedder
 from index.faults import CRASH_AT, STAGES
-from index.settings import Settings
 from index.store import POINTER, current_generation, generations, load_index, verify_generation
 from rag.building import build_index
+from rag.settings import PipelineSettings
 from tests.conftest import CORPUS, GOLD, REPO
 
 PUBLISHING_STAGES = {"published", "pruning"}  # killed after the pointer switch: the new generation is current
@@ -44,7 +44,7 @@ def _cli_build(index_dir: Path, crash_at: str | None = None) -> subprocess.Popen
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO)
 
 
-def _forked_build(index_dir: Path, settings: Settings, embedder: Embedder, crash_at: str) -> int:
+def _forked_build(index_dir: Path, settings: PipelineSettings, embedder: Embedder, crash_at: str) -> int:
     """The wait status of a forked copy of this process that builds the sample corpus into `index_dir`."""
     pid = os.fork()
     if pid == 0:  # the child: build until the crash point kills it; exit 3 if it never does
@@ -89,7 +89,7 @@ def _check_after_kill(index_copy: Path, stage: str, before: str) -> None:
 
 
 def test_a_build_killed_at_any_stage_leaves_a_verified_current_generation(
-    index_copy: Path, settings: Settings, embedder: Embedder
+    index_copy: Path, settings: PipelineSettings, embedder: Embedder
 ) -> None:
     for stage in STAGES:
         before = current_generation(index_copy).name

@@ -7,10 +7,10 @@ import pytest
 
 from index.dense import DenseIndex, DenseParams, choose_params
 from index.embedder import Embedder
-from index.settings import Settings
 from index.store import load_index
 from rag.answer import Answerer
 from rag.building import build_index
+from rag.settings import PipelineSettings
 from tests.conftest import CORPUS
 
 
@@ -57,12 +57,14 @@ def test_approximate_index_finds_most_of_the_exact_top_ten(kind: str) -> None:
 def test_build_records_the_chosen_index_in_the_manifest_and_serves_it(
     tmp_path: Path, sample_index_dir: Path, embedder: Embedder
 ) -> None:
-    settings = Settings(dense_flat_max=0)
+    settings = PipelineSettings.of(dense_flat_max=0)
     report = build_index(
         CORPUS, tmp_path / "index", settings, embedder, embedding_cache=sample_index_dir / "embeddings.sqlite"
     )
     assert report.manifest.dense.kind == "hnsw_sq8"
     loaded = load_index(tmp_path / "index")
     assert loaded.manifest.dense == report.manifest.dense
-    answer = Answerer(loaded, embedder, settings).ask("upadacitinib ASAS40 response at week 14", top_k=3)
+    answer = Answerer(loaded, embedder, settings.retrieval, settings.related).ask(
+        "upadacitinib ASAS40 response at week 14", top_k=3
+    )
     assert answer.answered and all(p.review_status == "approved" for p in answer.passages)

@@ -4,14 +4,14 @@ import shutil
 from pathlib import Path
 
 from index.embedder import Embedder
-from index.settings import Settings
 from index.store import load_index
 from rag.building import build_index
+from rag.settings import PipelineSettings
 from tests.conftest import CORPUS, SEED_ID
 
 
 def test_rebuild_after_one_edit_embeds_only_that_article(
-    tmp_path: Path, settings: Settings, embedder: Embedder
+    tmp_path: Path, settings: PipelineSettings, embedder: Embedder
 ) -> None:
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS / "articles", corpus)
@@ -27,7 +27,7 @@ def test_rebuild_after_one_edit_embeds_only_that_article(
     assert any("Neutropenia was seen" in c.text for c in load_index(index_dir).chunks)
 
 
-def test_cached_vectors_equal_fresh_ones(tmp_path: Path, settings: Settings, embedder: Embedder) -> None:
+def test_cached_vectors_equal_fresh_ones(tmp_path: Path, settings: PipelineSettings, embedder: Embedder) -> None:
     index_dir = tmp_path / "index"
     build_index(CORPUS, index_dir, settings, embedder)
     build_index(CORPUS, index_dir, settings, embedder)

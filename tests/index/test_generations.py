@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from index.embedder import Embedder
-from index.settings import Settings
 from index.store import (
     MANIFEST,
     POINTER,
@@ -25,6 +24,7 @@ from index.store import (
 )
 from index.vocabulary import VOCABULARY_FILE
 from rag.building import build_index
+from rag.settings import PipelineSettings
 from tests.conftest import CORPUS
 
 
@@ -53,7 +53,7 @@ def test_a_generation_written_by_an_older_version_asks_for_a_rebuild(index_copy:
 
 
 def test_rollback_switches_to_the_previous_generation_once(
-    index_copy: Path, settings: Settings, embedder: Embedder
+    index_copy: Path, settings: PipelineSettings, embedder: Embedder
 ) -> None:
     first = current_generation(index_copy).name
     second = build_index(CORPUS, index_copy, settings, embedder).directory.name
@@ -67,7 +67,7 @@ def test_rollback_switches_to_the_previous_generation_once(
 
 
 def test_a_build_after_a_rollback_keeps_the_rolled_back_to_generation(
-    index_copy: Path, settings: Settings, embedder: Embedder
+    index_copy: Path, settings: PipelineSettings, embedder: Embedder
 ) -> None:
     first = current_generation(index_copy).name
     bad = build_index(CORPUS, index_copy, settings, embedder).directory.name
@@ -78,7 +78,7 @@ def test_a_build_after_a_rollback_keeps_the_rolled_back_to_generation(
     assert bad not in {g.name for g in generations(index_copy)}
 
 
-def test_rollback_refuses_a_corrupted_target(index_copy: Path, settings: Settings, embedder: Embedder) -> None:
+def test_rollback_refuses_a_corrupted_target(index_copy: Path, settings: PipelineSettings, embedder: Embedder) -> None:
     first = current_generation(index_copy)
     build_index(CORPUS, index_copy, settings, embedder)
     (first / "dense.faiss").write_bytes(b"garbage")
@@ -87,7 +87,7 @@ def test_rollback_refuses_a_corrupted_target(index_copy: Path, settings: Setting
 
 
 def test_start_up_falls_back_to_the_newest_generation_that_verifies(
-    index_copy: Path, settings: Settings, embedder: Embedder, caplog: pytest.LogCaptureFixture
+    index_copy: Path, settings: PipelineSettings, embedder: Embedder, caplog: pytest.LogCaptureFixture
 ) -> None:
     good = current_generation(index_copy).name
     newest = build_index(CORPUS, index_copy, settings, embedder).directory
@@ -100,7 +100,7 @@ def test_start_up_falls_back_to_the_newest_generation_that_verifies(
 
 
 def test_the_next_build_removes_leftovers_of_killed_builds(
-    index_copy: Path, settings: Settings, embedder: Embedder
+    index_copy: Path, settings: PipelineSettings, embedder: Embedder
 ) -> None:
     (index_copy / ".build-gen-20260101T000000000000Z-99999").mkdir()
     (index_copy / ".build-gen-20260101T000000000000Z-99999" / "chunks.jsonl").write_text("partial")

@@ -8,9 +8,9 @@ from pydantic import ValidationError
 
 from index.embedder import Embedder
 from index.onnx_encoder import BATCH, OnnxQueryEncoder, configured_query_encoder, packaged_onnx_path
-from index.settings import Settings
 from index.store import LoadedIndex
 from rag.answer import Answerer
+from rag.settings import PipelineSettings, RetrievalSettings
 
 QUESTIONS = [
     "What share of biologic-naive ankylosing spondylitis patients reached ASAS40 at week 14 on upadacitinib?",
@@ -21,8 +21,8 @@ QUESTIONS = [
 
 
 @pytest.fixture(scope="module")
-def onnx(settings: Settings) -> OnnxQueryEncoder:
-    return OnnxQueryEncoder(packaged_onnx_path(), settings.resolved_model_path())
+def onnx(settings: PipelineSettings) -> OnnxQueryEncoder:
+    return OnnxQueryEncoder(packaged_onnx_path(), settings.index.resolved_model_path())
 
 
 def test_onnx_vectors_match_the_torch_model(onnx: OnnxQueryEncoder, embedder: Embedder) -> None:
@@ -43,29 +43,30 @@ def test_many_questions_are_encoded_in_batches_as_each_alone(onnx: OnnxQueryEnco
 
 
 def test_answerer_with_the_onnx_encoder_serves_approved_passages(
-    sample_index: LoadedIndex, embedder: Embedder, settings: Settings
+    sample_index: LoadedIndex, embedder: Embedder, settings: PipelineSettings
 ) -> None:
-    configured = settings.model_copy(update={"query_encoder": "onnx-int8"})
-    encoder = configured_query_encoder(configured)
+    configured = settings.replace(query_encoder="onnx-int8")
+    encoder = configured.served_query_encoder()
     assert encoder is not None
-    assert configured_query_encoder(settings.model_copy(update={"query_encoder": "torch"})) is None
-    answer = Answerer(sample_index, embedder, configured, query_encoder=encoder).ask(QUESTIONS[0], top_k=3)
+    assert settings.replace(query_encoder="torch").served_query_encoder() is None
+    assert configured_query_encoder("torch", settings.index.resolved_model_path()) is None
+    answer = Answerer(sample_index, embedder, configured.retrieval, configured.related, query_encoder=encoder).ask(
+        QUESTIONS[0], top_k=3
+    )
     assert answer.answered and all(p.review_status == "approved" for p in answer.passages)
     # No encoder given: the torch model embeds the question.
-    torch_answer = Answerer(sample_index, embedder, settings).ask(QUESTIONS[0], top_k=3)
+    torch_answer = Answerer(sample_index, embedder, settings.retrieval, settings.related).ask(QUESTIONS[0], top_k=3)
     assert answer.passages[0].chunk_id == torch_answer.passages[0].chunk_id
 
 
 def test_another_onnx_export_is_configurable_by_path(
-    settings: Settings, onnx: OnnxQueryEncoder, tmp_path: Path
+    settings: PipelineSettings, onnx: OnnxQueryEncoder, tmp_path: Path
 ) -> None:
     """A deployment may bring its own export of the model (another quantisation, say): it embeds the questions."""
     export = tmp_path / "export.onnx"
     export.symlink_to(packaged_onnx_path())
-    encoder = configured_query_encoder(
-        settings.model_copy(update={"query_encoder": "onnx-int8", "query_onnx_path": export})
-    )
+    encoder = settings.replace(query_encoder="onnx-int8", query_onnx_path=export).served_query_encoder()
     assert encoder is not None
     assert np.allclose(encoder(QUESTIONS), onnx.encode(QUESTIONS), atol=1e-6)
     with pytest.raises(ValidationError, match="is not a file"):
-        Settings(query_onnx_path=tmp_path / "missing.onnx")
+        RetrievalSettings(query_onnx_path=tmp_path / "missing.onnx")

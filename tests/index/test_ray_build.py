@@ -25,9 +25,10 @@ from index.builder import EMBEDDING_CACHE
 from index.embed_cache import EmbeddingCache
 from index.embedder import Embedder
 from index.ray_embed import RayEncoder
-from index.settings import Settings
+from index.ray_settings import RaySettings
 from index.store import LoadedIndex, current_generation, load_index
 from rag.building import build_index
+from rag.settings import PipelineSettings
 from tests.conftest import CORPUS, GOLD, REPO
 
 pytestmark = pytest.mark.slow
@@ -38,9 +39,9 @@ ray = pytest.importorskip("ray")
 
 
 @pytest.fixture(scope="module")
-def ray_settings(settings: Settings) -> Settings:
+def without_abstention(settings: PipelineSettings) -> PipelineSettings:
     """The sample index's settings without abstention: these builds test embedding, not what is learnt after it."""
-    return settings.model_copy(update={"abstention": False})
+    return settings.replace(abstention=False)
 
 
 @pytest.fixture(scope="module")
@@ -84,13 +85,16 @@ def test_ray_build_matches_the_plain_build(
     texts: list[str],
     local_ray: None,
     tmp_path: Path,
-    ray_settings: Settings,
+    without_abstention: PipelineSettings,
     embedder: Embedder,
 ) -> None:
     unseen = texts[:: len(texts) // UNSEEN][:UNSEEN]
     cache = _cache_without(sample_index_dir / EMBEDDING_CACHE, tmp_path / "cache.sqlite", unseen)
-    with RayEncoder(ray_settings, embedder.model_path) as encoder:
-        report = build_index(CORPUS, tmp_path / "ray", ray_settings, embedder, embedding_cache=cache, encoder=encoder)
+    batch = without_abstention.index.embed_batch_size
+    with RayEncoder(RaySettings(), embedder.model_path, batch) as encoder:
+        report = build_index(
+            CORPUS, tmp_path / "ray", without_abstention, embedder, embedding_cache=cache, encoder=encoder
+        )
     assert report.embedded == len(set(unseen)) and report.embedded >= UNSEEN // 2
     assert report.manifest.counts == plain.manifest.counts
     built = load_index(tmp_path / "ray")  # loading verifies every checksum
@@ -127,7 +131,7 @@ def test_two_node_cluster_build_runs_on_both_nodes(
     sample_index_dir: Path,
     texts: list[str],
     tmp_path: Path,
-    ray_settings: Settings,
+    without_abstention: PipelineSettings,
     embedder: Embedder,
 ) -> None:
     from ray.cluster_utils import Cluster
@@ -140,11 +144,11 @@ def test_two_node_cluster_build_runs_on_both_nodes(
     try:
         cluster.wait_for_nodes()
         # Small blocks and batches (Ray Data bundles blocks up to a batch), so the 128 texts make 8 tasks.
-        one_per_node = {"ray_actors": 2, "ray_cpus_per_actor": 2.0, "ray_block_rows": 16, "embed_batch_size": 16}
-        settings = ray_settings.model_copy(update=one_per_node)
+        one_per_node = RaySettings(ray_actors=2, ray_cpus_per_actor=2.0, ray_block_rows=16)
+        settings = without_abstention.replace(embed_batch_size=16)
         unseen = texts[:: len(texts) // 128][:128]
         cache = _cache_without(sample_index_dir / EMBEDDING_CACHE, tmp_path / "cache.sqlite", unseen)
-        with RayEncoder(settings, embedder.model_path, cluster.address) as encoder:
+        with RayEncoder(one_per_node, embedder.model_path, 16, cluster.address) as encoder:
             report = build_index(
                 CORPUS, tmp_path / "cluster", settings, embedder, embedding_cache=cache, encoder=encoder
             )

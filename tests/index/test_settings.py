@@ -1,51 +1,30 @@
-"""Settings refuse what the server must not run with, naming the variable to fix."""
+"""The index build's settings: what keys a cached index (`IndexSettings.index_fingerprint`)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from pydantic import SecretStr, ValidationError
 
-from index.settings import Settings
+from index.settings import IndexSettings
 from index.vocabulary import source_versions
 
 
-def test_the_overrides_url_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FOLLOWUP_OVERRIDES_URL", "postgresql://followup:s3cr3t-pw@db.internal:5432/followup")
-    settings = Settings()
-    assert settings.overrides_url is not None
-    assert settings.overrides_url.get_secret_value() == "postgresql://followup:s3cr3t-pw@db.internal:5432/followup"
-    assert "s3cr3t" not in repr(settings)  # a secret: never printed with the settings
-
-
-def test_the_overrides_url_must_be_postgresql() -> None:
-    with pytest.raises(ValidationError, match=r"postgresql://user:password@host:port/database"):
-        Settings(overrides_url=SecretStr("mysql://followup@db/followup"))
-
-
-def test_only_one_override_store_may_be_configured() -> None:
-    with pytest.raises(ValidationError, match=r"FOLLOWUP_OVERRIDES_URL .* or FOLLOWUP_OVERRIDES_DB .*not both"):
-        Settings(overrides_url=SecretStr("postgresql://db/followup"), overrides_db=Path("o.sqlite"))
-
-
 def test_the_vocabulary_changes_the_index_fingerprint_only_when_on() -> None:
-    off = Settings(vocabulary=False).index_fingerprint()
+    off = IndexSettings(vocabulary=False).index_fingerprint()
     assert "vocabulary" not in off  # indexes built without it keep the cache key they had before it existed
-    assert Settings(vocabulary=True).index_fingerprint() != off
-    assert Settings(vocabulary_weight=0.2).index_fingerprint() == Settings().index_fingerprint()  # query time only
+    assert IndexSettings(vocabulary=True).index_fingerprint() != off
+    assert "vocabulary_weight" not in IndexSettings.model_fields  # query time only (rag/settings.py)
 
 
 def test_an_upgraded_vocabulary_source_changes_the_index_fingerprint(monkeypatch: pytest.MonkeyPatch) -> None:
     """A newer drug dictionary builds another vocabulary: cached evaluation indexes must not be reused for it."""
-    before, off = Settings().index_fingerprint(), Settings(vocabulary=False).index_fingerprint()
+    before, off = IndexSettings().index_fingerprint(), IndexSettings(vocabulary=False).index_fingerprint()
     upgraded = source_versions() | {"drug-named-entity-recognition": "99.0"}
     monkeypatch.setattr("index.settings.source_versions", lambda: upgraded)
-    assert Settings().index_fingerprint() != before
-    assert Settings(vocabulary=False).index_fingerprint() == off  # without the vocabulary its sources don't matter
+    assert IndexSettings().index_fingerprint() != before
+    assert IndexSettings(vocabulary=False).index_fingerprint() == off  # without the vocabulary its sources don't matter
 
 
 def test_the_answerability_draws_change_the_index_fingerprint_only_off_the_default() -> None:
-    default = Settings().index_fingerprint()
+    default = IndexSettings().index_fingerprint()
     assert "answerability_draws" not in default  # the default's key is the training key (rag/answerability_training)
-    assert Settings(answerability_draws=1).index_fingerprint() != default
+    assert IndexSettings(answerability_draws=1).index_fingerprint() != default

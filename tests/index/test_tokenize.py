@@ -32,9 +32,9 @@ def test_hyphenated_terms_count_whole_and_by_parts() -> None:
 
 def test_tokenizer_bm25_and_settings_share_one_default() -> None:
     from index.bm25 import Bm25Index
-    from index.settings import Settings
+    from index.settings import IndexSettings
 
-    default = Settings.model_fields["bm25_stopwords"].default
+    default = IndexSettings.model_fields["bm25_stopwords"].default
     assert Tokenizer().stopwords_name == default == "english_and_scaffolding"
     assert Bm25Index.build(["a claim about dosing"]).tokenize.stopwords_name == default
 
@@ -48,13 +48,13 @@ def test_accents_and_greek_letters_fold_to_the_ascii_a_clinician_types() -> None
 
 
 def test_normalising_is_recorded_in_the_manifest_and_can_be_switched_off() -> None:
-    from index.settings import Settings
+    from index.settings import IndexSettings
     from index.store import Bm25Params
 
     as_built = Tokenizer(normalize=False)
     assert as_built("Ménière's") == ["m", "ni", "re", "s"]
-    assert Bm25Params.from_settings(Settings()).normalize is True
-    assert Bm25Params.from_settings(Settings(bm25_normalize=False)).normalize is False
+    assert Bm25Params.from_settings(IndexSettings()).normalize is True
+    assert Bm25Params.from_settings(IndexSettings(bm25_normalize=False)).normalize is False
 
 
 def test_possessives_and_contractions_leave_no_fragment_terms() -> None:

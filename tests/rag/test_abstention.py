@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from index.embedder import Embedder
-from index.settings import Settings
 from index.store import LoadedIndex
 from rag.answer import Answerer
 from rag.answerability import AnswerabilityModel
+from rag.settings import PipelineSettings
 from rag.types import CAVEAT
 
 OFF_TOPIC = [
@@ -56,8 +56,12 @@ def test_a_question_without_words_is_never_answered(answerer: Answerer, question
     assert answer.answered is False and answer.passages == [] and answer.answerability == 0
 
 
-def test_abstention_can_be_turned_off(sample_index: LoadedIndex, embedder: Embedder, settings: Settings) -> None:
-    lenient = Answerer(sample_index, embedder, settings.model_copy(update={"abstention": False}))
+def test_abstention_can_be_turned_off(
+    sample_index: LoadedIndex, embedder: Embedder, settings: PipelineSettings
+) -> None:
+    lenient = Answerer(
+        sample_index, embedder, settings.retrieval.model_copy(update={"abstention": False}), settings.related
+    )
     answer = lenient.ask("Amoxicillin dose for acute otitis media in a toddler?")
     assert answer.answered is True and answer.passages
     assert lenient.ask("???").answered is False

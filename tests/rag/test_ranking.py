@@ -6,19 +6,20 @@ import pytest
 
 from eval.runner import served_answerer
 from index.embedder import Embedder
-from index.settings import Settings
 from index.store import LoadedIndex
 from index.vocabulary import VOCABULARY_FILE
 from rag.answer import Answerer
 from rag.language.alternatives import VocabularyLookup
+from rag.settings import PipelineSettings
 from rag.types import Mode
 
 SHINGLES = "shingles rate on upadacitinib"
 
 
 @pytest.fixture(scope="module")
-def without_vocabulary(sample_index: LoadedIndex, settings: Settings, embedder: Embedder) -> Answerer:
-    return served_answerer(sample_index, settings.model_copy(update={"vocabulary": False}), embedder)
+def without_vocabulary(sample_index: LoadedIndex, settings: PipelineSettings, embedder: Embedder) -> Answerer:
+    """Ranking as if the generation had no vocabulary: its alternatives weigh nothing."""
+    return served_answerer(sample_index, settings.replace(vocabulary_weight=0.0), embedder)
 
 
 def test_the_generation_carries_its_vocabulary_checksummed(sample_index: LoadedIndex) -> None:

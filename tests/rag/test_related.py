@@ -8,6 +8,7 @@ import pytest
 from corpus.model import Article, ReviewStatus
 from rag.answer import Answerer
 from rag.related import Candidates, RelatedFinder
+from rag.settings import RelatedSettings
 from tests.conftest import SEED_ID
 
 # Articles about upadacitinib (and so about the seed's drug); the rest of the sample corpus is about weight loss,
@@ -57,7 +58,7 @@ def test_text_query_finds_the_matching_article(answerer: Answerer) -> None:
 
 def test_the_approval_gate_is_the_one_place_that_decides(answerer: Answerer) -> None:
     """A rule added to the gate (say, a retraction) applies to related questions too."""
-    gate = RelatedFinder(answerer.index.article_index, answerer.embedder.encode, lambda _id: None, answerer.settings)  # type: ignore[arg-type]
+    gate = RelatedFinder(answerer.index.article_index, answerer.embedder.encode, lambda _id: None, RelatedSettings())  # type: ignore[arg-type]
     assert gate.for_article(answerer.approved_article(SEED_ID), 5) == []
 
 

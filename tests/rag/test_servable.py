@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from corpus.model import ReviewStatus
 from index.embedder import Embedder
 from index.overrides import Override, OverrideStore, SqliteOverrideStore
-from index.settings import Settings
 from index.store import LoadedIndex
 from rag.answer import Answerer, UnknownArticle
 from rag.servable import effective_status
+from rag.settings import RelatedSettings, RetrievalSettings
 from rag.types import Mode
 from tests.conftest import SEED_ID
 
@@ -37,7 +37,9 @@ def test_no_answer_ever_contains_an_unapproved_article(
         store = SqliteOverrideStore(Path(folder) / "overrides.sqlite")  # fresh per example
         try:
             _check_only_approved_are_served(
-                data, Answerer(sample_index, embedder, Settings(abstention=False), store), store
+                data,
+                Answerer(sample_index, embedder, RetrievalSettings(abstention=False), RelatedSettings(), store),
+                store,
             )
         finally:
             store.close()

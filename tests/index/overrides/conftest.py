@@ -9,7 +9,6 @@ import pytest
 from pydantic import SecretStr
 
 from index.overrides import OverrideStore, open_override_store
-from index.settings import Settings
 
 OpenStore = Callable[[], OverrideStore]
 
@@ -17,14 +16,12 @@ OpenStore = Callable[[], OverrideStore]
 @pytest.fixture(params=["sqlite", "postgresql"])
 def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OpenStore]:
     """Opens another store on one shared database each call: as a second server process (a replica) would."""
-    if request.param == "sqlite":
-        settings = Settings(overrides_db=tmp_path / "overrides.sqlite")
-    else:
-        settings = Settings(overrides_url=SecretStr(request.getfixturevalue("postgres_url")))
+    db = tmp_path / "overrides.sqlite"
+    url = SecretStr(request.getfixturevalue("postgres_url")) if request.param == "postgresql" else None
     opened: list[OverrideStore] = []
 
     def open_one() -> OverrideStore:
-        opened.append(open_override_store(settings))
+        opened.append(open_override_store(db, url))
         return opened[-1]
 
     yield open_one

@@ -15,7 +15,6 @@ from corpus.model import ReviewStatus
 from index.overrides import OverridesUnavailable, SqliteOverrideStore, open_override_store
 from index.overrides.listener import LISTENER_NAME
 from index.overrides.postgres import PostgresOverrideStore
-from index.settings import Settings
 from tests.api.servers import free_port
 from tests.postgres import running_postgres, terminate
 
@@ -136,6 +135,6 @@ def test_a_left_over_sqlite_file_is_reported_as_not_in_effect(
     postgres_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     SqliteOverrideStore(tmp_path / "overrides.sqlite").close()  # from before the switch to PostgreSQL
-    store = open_override_store(Settings(index_dir=tmp_path, overrides_url=SecretStr(postgres_url)))
+    store = open_override_store(tmp_path / "overrides.sqlite", SecretStr(postgres_url))
     store.close()
     assert f"{tmp_path / 'overrides.sqlite'} holds status overrides that are NOT in effect" in caplog.text

@@ -15,7 +15,6 @@ from index.overrides import (
     existing_override_store,
     open_override_store,
 )
-from index.settings import Settings
 from tests.index.overrides.conftest import OpenStore
 
 RETRACTED, APPROVED = ReviewStatus.RETRACTED, ReviewStatus.APPROVED
@@ -121,9 +120,9 @@ def test_an_unchanged_snapshot_keeps_its_identity(open_store: OpenStore) -> None
 
 
 def test_a_read_only_command_does_not_create_a_database(tmp_path: Path) -> None:
-    settings = Settings(index_dir=tmp_path)
-    assert existing_override_store(settings) is None and not settings.resolved_overrides_db().exists()
-    open_override_store(settings).close()
-    store = existing_override_store(settings)
+    db = tmp_path / "overrides.sqlite"
+    assert existing_override_store(db) is None and not db.exists()
+    open_override_store(db).close()
+    store = existing_override_store(db)
     assert store is not None
     store.close()
