@@ -40,6 +40,7 @@ from index.store import (
     ModelInfo,
     Skipped,
     current_generation,
+    generations,
     new_generation_name,
     verify_generation,
     write_generation,
@@ -224,7 +225,7 @@ def write_index(
         skipped=skipped,
         files={},
     )
-    earlier = _derived_of_current(index_dir)
+    earlier = _derived_of_kept(index_dir)
     derived: dict[str, _Derived] = {}
     reused: list[str] = []
     extra: dict[str, bytes] = {}
@@ -232,7 +233,7 @@ def write_index(
     if settings.vocabulary:
         # From what BM25 reads, so its alternatives are words the served corpus says.
         key = _digest(str(VOCABULARY_VERSION), json.dumps(source_versions()), bm25.tokenize.key, *lexical_texts)
-        files = earlier.reuse("vocabulary", key) if earlier else None
+        files = earlier.reuse("vocabulary", key)
         if files is None:
             files = {VOCABULARY_FILE: build_vocabulary(lexical_texts, bm25.tokenize).to_json()}
         else:
@@ -251,7 +252,7 @@ def write_index(
             manifest.dense.model_dump_json(),
             *(extra[name].decode() for name in sorted(extra)),
         )
-        files = earlier.reuse(learner.name, key) if earlier else None
+        files = earlier.reuse(learner.name, key)
         if files is None:
             chunk_table, by_id = ChunkTable.of(chunks), {a.id: a for a in articles}
             built = LoadedIndex(index_dir, manifest, chunk_table, by_id, bm25, dense, bm25_rows, vocabulary=vocabulary)
@@ -278,31 +279,39 @@ class _Derived:
 
 @dataclass(frozen=True)
 class _Earlier:
-    """The current generation's derived artifacts, by stage, with the inputs they came from."""
+    """The kept generations' derived artifacts (the current one first), with the inputs they came from: an article
+    retracted and approved again is back to what the generation before learnt."""
 
-    directory: Path
-    stages: dict[str, _Derived]
+    generations: list[tuple[Path, dict[str, _Derived]]]
 
     def reuse(self, stage: str, key: str) -> dict[str, bytes] | None:
-        derived = self.stages.get(stage)
-        if derived is None or derived.key != key:
-            return None
-        try:
-            return {name: (self.directory / name).read_bytes() for name in derived.files}
-        except OSError:
-            return None
-
-
-def _derived_of_current(index_dir: Path) -> _Earlier | None:
-    """What the current generation derived, if it verifies (a corrupted generation is never reused)."""
-    try:
-        directory = current_generation(index_dir)
-        verify_generation(directory)
-        raw = json.loads((directory / DERIVED).read_text(encoding="utf-8"))
-        stages = {name: _Derived(str(d["key"]), [str(f) for f in d["files"]]) for name, d in raw.items()}
-    except (IndexUnavailable, OSError, ValueError, KeyError, TypeError):
+        for directory, stages in self.generations:
+            derived = stages.get(stage)
+            if derived is None or derived.key != key:
+                continue
+            try:
+                return {name: (directory / name).read_bytes() for name in derived.files}
+            except OSError:
+                continue
         return None
-    return _Earlier(directory, stages)
+
+
+def _derived_of_kept(index_dir: Path) -> _Earlier:
+    """What each kept generation derived, if it verifies (a corrupted generation is never reused)."""
+    try:
+        current = current_generation(index_dir)
+    except IndexUnavailable:
+        return _Earlier([])
+    kept: list[tuple[Path, dict[str, _Derived]]] = []
+    for directory in [current, *(g for g in reversed(generations(index_dir)) if g != current)]:
+        try:
+            verify_generation(directory)
+            raw = json.loads((directory / DERIVED).read_text(encoding="utf-8"))
+            stages = {name: _Derived(str(d["key"]), [str(f) for f in d["files"]]) for name, d in raw.items()}
+        except (IndexUnavailable, OSError, ValueError, KeyError, TypeError):
+            continue
+        kept.append((directory, stages))
+    return _Earlier(kept)
 
 
 def _digest(*parts: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.servers import running_server
+from tests.api.servers import Server, running_server
 
 
 @pytest.fixture
@@ -20,6 +20,13 @@ def index_copy(sample_index_dir: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def server(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_server(sample_index_dir, tmp_path_factory.mktemp("server") / "server.log") as running:
-        yield running.base
+def served(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One `followup serve` with the served defaults for every test that only reads (HTTP, browser, logs)."""
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    with running_server(sample_index_dir, log, {"FOLLOWUP_LOG_QUESTIONS": "false"}) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def server(served: Server) -> str:
+    return served.base

@@ -151,6 +151,7 @@ def test_overrides_survive_a_restart_and_yield_to_a_build_that_includes_them(
         # The corpus catches up: the build includes the retraction, and from then on the corpus decides.
         corpus = tmp_path / "corpus"
         shutil.copytree(CORPUS, corpus)
+        settings = settings.replace(abstention=False)  # statuses are under test, not what a build learns
         article = corpus / "articles" / f"{SEED_ID}.md"
         article.write_text(article.read_text().replace("status: approved", "status: retracted", 1))
         build_index(corpus, index_copy, settings, embedder)
@@ -212,7 +213,7 @@ def test_without_an_index_it_is_alive_but_not_ready_until_one_is_loaded(
         assert ask.status_code == 503 and "not ready" in ask.json()["detail"]
         refused = client.post("/v1/admin/reload", headers=ADMIN)
         assert refused.status_code == 409 and refused.json()["serving"] is None
-        build_index(CORPUS, index_dir, settings, embedder)
+        build_index(CORPUS, index_dir, settings.replace(abstention=False), embedder)  # readiness is under test
         assert client.post("/v1/admin/reload", headers=ADMIN).json()["previous"] is None
         assert client.get("/readyz").json() == {
             "ready": True,

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from rag.types import CAVEAT
-from tests.api.servers import running_server
 from tests.conftest import REPO, SEED_ID
 
 pytestmark = pytest.mark.e2e
@@ -48,11 +47,9 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture(scope="module")
-def page_server(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A server with the served defaults (abstention on)."""
-    log = tmp_path_factory.mktemp("page-server") / "server.log"
-    with running_server(sample_index_dir, log) as running:
-        yield running.base
+def page_server(server: str) -> str:
+    """The shared server, with the served defaults (abstention on)."""
+    return server
 
 
 @pytest.fixture

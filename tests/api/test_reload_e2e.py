@@ -121,7 +121,7 @@ def test_starts_without_an_index_and_becomes_ready_after_a_build(
         ready = httpx.get(f"{base}/readyz", timeout=5)
         assert ready.status_code == 503
         assert ready.json()["ready"] is False and "no index at" in ready.json()["reason"]
-        build_index(CORPUS, index_dir, settings, embedder)
+        build_index(CORPUS, index_dir, settings.replace(abstention=False), embedder)  # readiness is under test
         assert httpx.post(f"{base}/v1/admin/reload", headers=ADMIN, timeout=60).status_code == 200
         assert httpx.get(f"{base}/readyz", timeout=5).json()["ready"] is True
 

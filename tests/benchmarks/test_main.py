@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +23,9 @@ def test_a_tiny_benchmark_runs_from_the_shared_data(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "benchmarks", "--chunks", "120", "--json", str(out)]
     command += ["--work", str(tmp_path / "work"), "--results-md", str(tmp_path / "RESULTS.md")]
     command += ["--queries", "8", "--requests", "16", "--concurrency", "1,2", "--baseline-queries", "4"]
-    run = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=900)
+    # One draw of answerability labels: the benchmark's path is under test, not the model's spread.
+    env = {**os.environ, "FOLLOWUP_ANSWERABILITY_DRAWS": "1"}
+    run = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=900, env=env)
     assert run.returncode == 0, run.stderr[-4000:]
     result = BenchmarkResult.model_validate(json.loads(out.read_text(encoding="utf-8")))
     assert result.size is not None and result.size.corpus.chunks == 120

@@ -39,6 +39,12 @@ def test_manifest_records_model_parameters_and_checksums(sample_index: LoadedInd
     assert len(manifest.corpus_hash) == 64
 
 
+@pytest.fixture
+def settings(settings: PipelineSettings) -> PipelineSettings:
+    """Without abstention: these builds test what is written and published, not what is learnt."""
+    return settings.replace(abstention=False)
+
+
 def _corpus_with_bad_article(tmp_path: Path) -> Path:
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS / "articles", corpus)

@@ -57,7 +57,7 @@ def test_approximate_index_finds_most_of_the_exact_top_ten(kind: str) -> None:
 def test_build_records_the_chosen_index_in_the_manifest_and_serves_it(
     tmp_path: Path, sample_index_dir: Path, embedder: Embedder
 ) -> None:
-    settings = PipelineSettings.of(dense_flat_max=0)
+    settings = PipelineSettings.of(dense_flat_max=0, abstention=False)  # the dense index is under test
     report = build_index(
         CORPUS, tmp_path / "index", settings, embedder, embedding_cache=sample_index_dir / "embeddings.sqlite"
     )

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from rag.fusion import Fusion, convex_fusion, fuse, reciprocal_rank_fusion
 from rag.types import Hit
+from tests.conftest import examples
 
 
 def test_rrf_sums_reciprocal_ranks() -> None:
@@ -78,7 +79,7 @@ _SCORES = st.lists(st.floats(0, 30, allow_nan=False), min_size=25, max_size=25)
 
 
 @given(_ROWS, _SCORES, _ROWS, _SCORES, st.sampled_from(list(Fusion)), st.booleans())
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 def test_fusion_keeps_every_row_once_with_its_own_scores_in_order(
     bm25_rows: list[int],
     bm25_scores: list[float],
