@@ -40,7 +40,7 @@ def test_manifest_records_model_parameters_and_checksums(sample_index: LoadedInd
 
 
 @pytest.fixture
-def settings(settings: PipelineSettings) -> PipelineSettings:
+def unlearnt(settings: PipelineSettings) -> PipelineSettings:
     """Without abstention: these builds test what is written and published, not what is learnt."""
     return settings.replace(abstention=False)
 
@@ -52,8 +52,8 @@ def _corpus_with_bad_article(tmp_path: Path) -> Path:
     return corpus
 
 
-def test_bad_articles_are_skipped_and_recorded(tmp_path: Path, settings: PipelineSettings, embedder: Embedder) -> None:
-    report = build_index(_corpus_with_bad_article(tmp_path), tmp_path / "index", settings, embedder)
+def test_bad_articles_are_skipped_and_recorded(tmp_path: Path, unlearnt: PipelineSettings, embedder: Embedder) -> None:
+    report = build_index(_corpus_with_bad_article(tmp_path), tmp_path / "index", unlearnt, embedder)
     assert report.manifest.counts.skipped == 1
     assert report.manifest.skipped[0].path.endswith("broken.md")
     assert "missing 'question'" in report.manifest.skipped[0].reason
@@ -62,18 +62,18 @@ def test_bad_articles_are_skipped_and_recorded(tmp_path: Path, settings: Pipelin
 
 
 def test_strict_build_fails_and_publishes_nothing(
-    tmp_path: Path, settings: PipelineSettings, embedder: Embedder
+    tmp_path: Path, unlearnt: PipelineSettings, embedder: Embedder
 ) -> None:
     with pytest.raises(StrictBuildError, match=r"broken\.md"):
-        build_index(_corpus_with_bad_article(tmp_path), tmp_path / "index", settings, embedder, strict=True)
+        build_index(_corpus_with_bad_article(tmp_path), tmp_path / "index", unlearnt, embedder, strict=True)
     assert not (tmp_path / "index" / POINTER).exists()
 
 
 def test_rebuild_switches_generation_and_keeps_one_to_roll_back_to(
-    tmp_path: Path, settings: PipelineSettings, embedder: Embedder
+    tmp_path: Path, unlearnt: PipelineSettings, embedder: Embedder
 ) -> None:
     index_dir = tmp_path / "index"
-    generations = [build_index(CORPUS, index_dir, settings, embedder).directory for _ in range(3)]
+    generations = [build_index(CORPUS, index_dir, unlearnt, embedder).directory for _ in range(3)]
     assert current_generation(index_dir) == generations[-1]
     assert sorted(p.name for p in index_dir.glob("gen-*")) == [g.name for g in generations[-2:]]
     assert not list(index_dir.glob(".build-*"))
