@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -231,7 +233,10 @@ def train(
     corpus is too small to learn from (no approved article, or one class missing)."""
     real = _real_rows(answerer, calibration_questions(calibration)) if calibration is not None else []
     generators = np.random.default_rng(seed).spawn(draws)
-    trained = (train_one(answerer, target_answered, rng, real, calibration) for rng in generators)
+    # The draws are independent (each its own generator) and spend most of their time in the query encoder and
+    # numpy, which release the GIL: one thread per core, the members kept in draw order.
+    with ThreadPoolExecutor(max_workers=max(1, min(draws, os.cpu_count() or 1))) as pool:
+        trained = list(pool.map(lambda rng: train_one(answerer, target_answered, rng, real, calibration), generators))
     members = [m for m in trained if m is not None]
     return average(members) if members else None
 
