@@ -4,6 +4,11 @@ The server is a real `followup serve` (what `make serve` runs: JSON logs, one wo
 (Debian's `wrk`), run with one thread so the client costs little of this 2-core machine; its CPU still counts
 against the server, and the load average before and after each run is recorded beside it. With `--flame FILE.svg`
 py-spy samples the server during the highest-concurrency run and writes a flame graph.
+
+Beside the figures it states the limit they approach: the served query encoder's own rate, one question embedded
+at a time on one thread in this process before the runs, times the cores (`encoder_limit`); each run's requests/s
+is printed as a share of it. `--kind plain` asks only questions without context, `--kind followup` only those
+asked with an article open (as the page asks them, with `--top-k 3`).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import httpx
+import numpy as np
 import psutil
 
 from benchmarks.load import load_questions
@@ -46,6 +52,48 @@ class WrkRun:
     server_cpu_ms_per_request: float
     load_average_before: list[float]
     load_average_after: list[float]
+
+
+@dataclass(frozen=True)
+class EncoderLimit:
+    """What the served query encoder alone would allow: its median time per question (one thread, one question at a
+    time) and the requests/s that many cores would answer if embedding were all a request cost."""
+
+    questions: int
+    ms_per_question: float
+    cores: int
+    requests_per_s: float
+
+
+def encoder_limit(questions: list[str], cores: int | None = None) -> EncoderLimit:
+    """Times the encoder `make serve` uses (the int8 ONNX export unless configured otherwise) on each question."""
+    from rag.settings import PipelineSettings
+
+    settings = PipelineSettings()
+    encode = settings.served_query_encoder()
+    if encode is None:  # FOLLOWUP_QUERY_ENCODER=torch: the model itself
+        from index.embedder import Embedder
+
+        encode = Embedder(settings.index.resolved_model_path()).encode
+    for question in questions[:10]:  # warm-up
+        encode([question])
+    times = []
+    for question in questions:
+        started = time.perf_counter()
+        encode([question])
+        times.append((time.perf_counter() - started) * 1000)
+    per_question = float(np.median(times))
+    count = cores or os.cpu_count() or 1
+    return EncoderLimit(len(questions), round(per_question, 2), count, round(count * 1000 / per_question, 1))
+
+
+def of_kind(bodies: list[dict[str, object]], kind: str) -> list[dict[str, object]]:
+    """`plain`: questions asked without context; `followup`: asked with an article open; `all`: every one."""
+    if kind == "plain":
+        return [b for b in bodies if "article_id" not in b and "history" not in b]
+    if kind == "followup":
+        return [b for b in bodies if "article_id" in b]
+    return bodies
 
 
 def lua_script(bodies: list[dict[str, object]], mode: str) -> str:
@@ -149,6 +197,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "../shared/data/medquad-beir:dev against an index of MedQuAD",
     )
     parser.add_argument("--questions", type=int, default=2000, help="with --beir: the first N questions")
+    parser.add_argument("--kind", choices=("all", "plain", "followup"), default="all", help="which gold questions")
+    parser.add_argument("--top-k", type=int, default=None, help="top_k of every request (the page asks for 3)")
     parser.add_argument(
         "--flame", type=Path, help="py-spy profile of the highest-concurrency run: FILE.svg (flame graph) or FILE.txt"
     )
@@ -174,9 +224,12 @@ def main(argv: list[str] | None = None) -> int:
     with (work / "throughput-server.log").open("wb") as log:
         server = subprocess.Popen(command, cwd=args.code, env=env, stdout=subprocess.DEVNULL, stderr=log)
     runs: list[WrkRun] = []
+    questions = _questions(args)
+    limit = encoder_limit([str(b["question"]) for b in questions])
+    print(json.dumps({"encoder_limit": asdict(limit)}))
     try:
         _wait_ready(base, server)
-        bodies = _answered(base, _questions(args), args.mode)
+        bodies = _answered(base, questions, args.mode)
         script.write_text(lua_script(bodies, args.mode), encoding="utf-8")
         process = psutil.Process(server.pid)
         run_wrk(base, script, max(levels), 3.0, process)  # warm-up: thread pool, caches, ONNX session
@@ -198,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
             runs.append(run_wrk(base, script, concurrency, args.seconds, process))
             if profiler is not None:
                 profiler.wait(timeout=60)
-            print(json.dumps(asdict(runs[-1])))
+            share = runs[-1].requests_per_s / limit.requests_per_s
+            print(json.dumps(asdict(runs[-1]) | {"share_of_encoder_limit": round(share, 3)}))
         if args.flame and args.flame.suffix == ".txt":
             print(json.dumps(profile_shares(args.flame.read_text(encoding="utf-8"))))
     finally:
@@ -208,7 +262,11 @@ def main(argv: list[str] | None = None) -> int:
         figures = {
             "command": "python -m benchmarks.throughput " + " ".join(sys.argv[1:] if argv is None else argv),
             "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "runs": [asdict(run) for run in runs],
+            "encoder_limit": asdict(limit),
+            "runs": [
+                asdict(run) | {"share_of_encoder_limit": round(run.requests_per_s / limit.requests_per_s, 3)}
+                for run in runs
+            ],
         }
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     return 0
@@ -216,10 +274,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _questions(args: argparse.Namespace) -> list[dict[str, object]]:
     if args.beir is None:
-        return load_questions(args.gold)
+        bodies: list[dict[str, object]] = of_kind(load_questions(args.gold), args.kind)
+        return [b | {"top_k": args.top_k} for b in bodies] if args.top_k else bodies
     folder, _, split = str(args.beir).partition(":")
     queries = load_beir(Path(folder), split or "dev").queries
-    return [{"question": text} for text in list(queries.values())[: args.questions]]
+    top_k = {"top_k": args.top_k} if args.top_k else {}
+    return [{"question": text} | top_k for text in list(queries.values())[: args.questions]]
 
 
 def _answered(base: str, bodies: list[dict[str, object]], mode: str) -> list[dict[str, object]]:
