@@ -42,7 +42,7 @@ from index.store import (
     current_generation,
     generations,
     new_generation_name,
-    verify_generation,
+    read_artifacts,
     write_generation,
 )
 from index.vocabulary import VOCABULARY_FILE, VOCABULARY_VERSION, Vocabulary, build_vocabulary, source_versions
@@ -65,7 +65,7 @@ class Learner:
     """What is learnt from a built index before it is published (the answerability model, rag/building.py): file
     name → content, written into the generation and checksummed with the rest. `key` names everything besides the
     index that shapes what it learns (its settings, its training version, calibration files), so a rebuild whose
-    index and key are those of the current generation reuses its files instead of learning them again."""
+    index and key are those of a kept generation reuses its files instead of learning them again."""
 
     name: str
     key: str
@@ -90,10 +90,10 @@ class BuildReport:
     embedded: int
     embeddings_cached: int
     stages: dict[str, float] = field(default_factory=dict)  # seconds per stage, in the order they ran
-    reused: tuple[str, ...] = ()  # stages whose output was taken from the previous generation (same inputs)
+    reused: tuple[str, ...] = ()  # stages whose output was taken from a kept generation (same inputs)
 
     def stage_line(self) -> str:
-        """ "chunk 0.3s · embed 0.1s · … · answerability 0.0s (reused)", for the build's output."""
+        """Each stage's seconds, for the build's output: `chunk 0.3s · … · answerability 0.0s (reused)`."""
         return " · ".join(
             f"{name} {seconds:.1f}s" + (" (reused)" if name in self.reused else "")
             for name, seconds in self.stages.items()
@@ -279,25 +279,27 @@ class _Derived:
 
 @dataclass(frozen=True)
 class _Earlier:
-    """The kept generations' derived artifacts (the current one first), with the inputs they came from: an article
-    retracted and approved again is back to what the generation before learnt."""
+    """The kept generations' records of what they derived (the current one first), with the inputs each came
+    from: an article retracted and approved again is back to what the generation before learnt."""
 
     generations: list[tuple[Path, dict[str, _Derived]]]
 
     def reuse(self, stage: str, key: str) -> dict[str, bytes] | None:
+        """The files of the newest kept generation that derived `stage` from inputs named `key`, each checked
+        against its manifest checksum (a corrupted file is never reused)."""
         for directory, stages in self.generations:
             derived = stages.get(stage)
             if derived is None or derived.key != key:
                 continue
             try:
-                return {name: (directory / name).read_bytes() for name in derived.files}
-            except OSError:
-                continue
+                return read_artifacts(directory, derived.files)
+            except IndexUnavailable as exc:
+                log.info("%s: not reused from %s (%s)", stage, directory.name, exc)
         return None
 
 
 def _derived_of_kept(index_dir: Path) -> _Earlier:
-    """What each kept generation derived, if it verifies (a corrupted generation is never reused)."""
+    """What each kept generation derived, as its `derived.json` records it (none before the first build)."""
     try:
         current = current_generation(index_dir)
     except IndexUnavailable:
@@ -305,11 +307,10 @@ def _derived_of_kept(index_dir: Path) -> _Earlier:
     kept: list[tuple[Path, dict[str, _Derived]]] = []
     for directory in [current, *(g for g in reversed(generations(index_dir)) if g != current)]:
         try:
-            verify_generation(directory)
             raw = json.loads((directory / DERIVED).read_text(encoding="utf-8"))
             stages = {name: _Derived(str(d["key"]), [str(f) for f in d["files"]]) for name, d in raw.items()}
-        except (IndexUnavailable, OSError, ValueError, KeyError, TypeError):
-            continue
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # written before generations recorded what they derived, or unreadable: derive again
         kept.append((directory, stages))
     return _Earlier(kept)
 

@@ -298,6 +298,22 @@ def verify_generation(directory: Path) -> Manifest:
     return manifest
 
 
+def read_artifacts(directory: Path, names: Sequence[str]) -> dict[str, bytes]:
+    """Some artifacts of a generation, each checked against its manifest checksum (the others are not read)."""
+    manifest = _read_manifest(directory)
+    contents: dict[str, bytes] = {}
+    for name in names:
+        path = directory / name
+        try:
+            data = path.read_bytes()
+        except OSError:
+            raise IndexUnavailable(f"{path}: missing: rebuild the index") from None
+        if hashlib.sha256(data).hexdigest() != manifest.files.get(name):
+            raise IndexUnavailable(f"{path}: corrupted (checksum mismatch): rebuild the index")
+        contents[name] = data
+    return contents
+
+
 def _read_manifest(directory: Path) -> Manifest:
     """A manifest of another format, or one written before a field it now has, is refused: only a rebuild serves."""
     path = directory / MANIFEST

@@ -79,7 +79,7 @@ def build_index(
     elsewhere into a new generation of `index_dir`, and publishes it.
 
     `encoder`: what embeds the texts the cache has not seen (e.g. `index.ray_embed.RayEncoder`). A stage whose
-    inputs are those of the current generation (the vocabulary, the answerability model) is reused from it."""
+    inputs are those of a kept generation (the vocabulary, the answerability model) is reused from it."""
     source = corpus if isinstance(corpus, ArticleSource) else load_articles(corpus, strict)
     return write_index(
         source,

@@ -50,6 +50,13 @@ def settings() -> PipelineSettings:
 
 
 @pytest.fixture(scope="session")
+def unlearnt(settings: PipelineSettings) -> PipelineSettings:
+    """The served settings without abstention, for builds that test what is written, cached or published rather
+    than what is learnt after embedding (they then train no answerability model)."""
+    return settings.replace(abstention=False)
+
+
+@pytest.fixture(scope="session")
 def embedder(settings: PipelineSettings) -> Embedder:
     return Embedder(settings.index.resolved_model_path())
 

@@ -39,12 +39,6 @@ def test_manifest_records_model_parameters_and_checksums(sample_index: LoadedInd
     assert len(manifest.corpus_hash) == 64
 
 
-@pytest.fixture
-def unlearnt(settings: PipelineSettings) -> PipelineSettings:
-    """Without abstention: these builds test what is written and published, not what is learnt."""
-    return settings.replace(abstention=False)
-
-
 def _corpus_with_bad_article(tmp_path: Path) -> Path:
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS / "articles", corpus)
@@ -91,3 +85,32 @@ def test_corrupted_artifact_is_refused_with_its_name(sample_index_dir: Path, tmp
 def test_missing_index_says_what_to_run(tmp_path: Path) -> None:
     with pytest.raises(IndexUnavailable, match="followup index build"):
         load_index(tmp_path)
+
+
+def test_a_rebuild_of_unchanged_inputs_reuses_what_the_generation_derived(
+    sample_index_dir: Path, tmp_path: Path, settings: PipelineSettings, embedder: Embedder
+) -> None:
+    index_dir = tmp_path / "index"
+    shutil.copytree(sample_index_dir, index_dir)
+    before = current_generation(index_dir)
+    report = build_index(CORPUS, index_dir, settings, embedder)
+    assert report.reused == ("vocabulary", "answerability")
+    for name in ("vocabulary.json", "answerability.json"):
+        assert (report.directory / name).read_bytes() == (before / name).read_bytes()
+    assert list(report.stages) == ["chunk", "embed", "bm25", "dense", "vocabulary", "answerability", "write"]
+
+
+def test_a_corrupted_derived_file_is_derived_again(
+    sample_index_dir: Path, tmp_path: Path, settings: PipelineSettings, embedder: Embedder
+) -> None:
+    index_dir = tmp_path / "index"
+    shutil.copytree(sample_index_dir, index_dir)
+    before = current_generation(index_dir)
+    vocabulary = before / "vocabulary.json"
+    good = vocabulary.read_bytes()
+    vocabulary.write_bytes(good.replace(b"phrases", b"phrasez", 1))  # its checksum no longer matches
+    report = build_index(CORPUS, index_dir, settings, embedder)
+    # Derived again, the vocabulary is what it was; so the answerability model, whose inputs include it, is reused.
+    assert report.reused == ("answerability",)
+    assert (report.directory / "vocabulary.json").read_bytes() == good
+    load_index(index_dir)

@@ -3,19 +3,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pytest
-
 from index.embedder import Embedder
 from index.store import load_index
 from rag.building import build_index
 from rag.settings import PipelineSettings
 from tests.conftest import CORPUS, SEED_ID
-
-
-@pytest.fixture
-def unlearnt(settings: PipelineSettings) -> PipelineSettings:
-    """Without abstention: these builds test the embedding cache, not what is learnt after embedding."""
-    return settings.replace(abstention=False)
 
 
 def test_rebuild_after_one_edit_embeds_only_that_article(
