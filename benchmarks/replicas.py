@@ -26,27 +26,42 @@ from benchmarks.load import cli_build, free_port, start_server, wait_ready
 REPO = Path(__file__).resolve().parents[1]
 SEED_ID = "ab6a97c2e0394c38"
 TOKEN = "replica-benchmark-token"
-ADMIN = {"Authorization": f"Bearer {TOKEN}"}
 
 
-def _served(client: httpx.Client, base: str) -> bool:
+class NotServedAlike(Exception):
+    """A status change that the replicas did not all serve in time."""
+
+
+def served(client: httpx.Client, base: str) -> bool:
+    """Whether the replica at `base` serves the seed article."""
     response = client.get(f"{base}/v1/articles/{SEED_ID}")
     if response.status_code not in (200, 404):
-        response.raise_for_status()
+        raise NotServedAlike(f"{base}: GET the seed article answered {response.status_code}: {response.text}")
     return response.status_code == 200
 
 
-def seconds_until_both(client: httpx.Client, bases: list[str], status: str, limit: float = 30.0) -> float:
-    """Changes the seed's status on the first replica; seconds until every replica serves it alike."""
+def change(client: httpx.Client, base: str, status: str, token: str) -> None:
+    """Sets the seed article's status through the admin API of the replica at `base`."""
+    response = client.post(
+        f"{base}/v1/admin/articles/{SEED_ID}/status",
+        json={"status": status, "reason": "replicas"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    if response.status_code != 200:
+        raise NotServedAlike(f"{base}: the status change answered {response.status_code}: {response.text}")
+
+
+def seconds_until_both(client: httpx.Client, bases: list[str], status: str, token: str, limit: float = 30.0) -> float:
+    """Changes the seed's status on the first replica; seconds from the request until every replica serves it
+    alike. The replica that took the change serves it from its next request on; the others within `limit`."""
     want = status == "approved"
     started = time.perf_counter()
-    response = client.post(
-        f"{bases[0]}/v1/admin/articles/{SEED_ID}/status", json={"status": status, "reason": "benchmark"}, headers=ADMIN
-    )
-    response.raise_for_status()
-    while not all(_served(client, base) is want for base in bases):
+    change(client, bases[0], status, token)
+    if served(client, bases[0]) is not want:
+        raise NotServedAlike(f"{status}: the replica that took the change does not serve it")
+    while not all(served(client, base) is want for base in bases):
         if time.perf_counter() - started > limit:
-            raise SystemExit(f"error: {status} not served alike within {limit:.0f} s")
+            raise NotServedAlike(f"{status} not served alike within {limit:g} s")
     return time.perf_counter() - started
 
 
@@ -87,8 +102,10 @@ def main(argv: list[str] | None = None) -> int:
             approved: list[float] = []
             with httpx.Client(timeout=10) as client:
                 for _ in range(args.changes):
-                    retracted.append(seconds_until_both(client, bases, "retracted"))
-                    approved.append(seconds_until_both(client, bases, "approved"))
+                    retracted.append(seconds_until_both(client, bases, "retracted", TOKEN))
+                    approved.append(seconds_until_both(client, bases, "approved", TOKEN))
+        except NotServedAlike as exc:
+            raise SystemExit(f"error: {exc}") from None
         finally:
             for process in processes:
                 process.terminate()

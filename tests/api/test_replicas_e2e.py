@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from benchmarks.replicas import change, seconds_until_both, served
 from index.embedder import Embedder
 from index.overrides.listener import LISTENER_NAME
 from rag.building import build_index
@@ -46,28 +47,8 @@ def replicas(index_dir: Path, overrides_url: str, logs: Path) -> Iterator[tuple[
         yield first, second
 
 
-def _served(client: httpx.Client, server: Server) -> bool:
-    response = client.get(f"{server.base}/v1/articles/{SEED_ID}")
-    assert response.status_code in (200, 404), response.text
-    return response.status_code == 200
-
-
-def _change(client: httpx.Client, server: Server, status: str) -> None:
-    response = client.post(
-        f"{server.base}/v1/admin/articles/{SEED_ID}/status", json={"status": status, "reason": "e2e"}, headers=ADMIN
-    )
-    assert response.status_code == 200, response.text
-
-
 def _seconds_until_both(client: httpx.Client, servers: tuple[Server, Server], status: str) -> float:
-    """Changes the status on the first server; seconds from the request until both serve (or neither serves) it."""
-    want = status == "approved"
-    started = time.perf_counter()
-    _change(client, servers[0], status)
-    assert _served(client, servers[0]) is want  # the server that took the change: from its next request on
-    while not all(_served(client, server) is want for server in servers):
-        assert time.perf_counter() - started < LIMIT_SECONDS, f"{status} not served alike within {LIMIT_SECONDS} s"
-    return time.perf_counter() - started
+    return seconds_until_both(client, [server.base for server in servers], status, TOKEN, LIMIT_SECONDS)
 
 
 def test_replicas_serve_a_status_change_within_a_second_and_after_their_listeners_are_killed(
@@ -84,7 +65,7 @@ def test_replicas_serve_a_status_change_within_a_second_and_after_their_listener
         assert after_kill <= 2.0 and then <= 1.0
 
         # A new generation in the shared folder: one replica reloads over HTTP, the other on SIGHUP.
-        _change(client, servers[0], "retracted")
+        change(client, servers[0].base, "retracted", TOKEN)
         generation = build_index(CORPUS, index_copy, settings, embedder).directory.name
         reload = client.post(f"{servers[0].base}/v1/admin/reload", headers=ADMIN, timeout=120)
         assert reload.status_code == 200 and reload.json()["generation"] == generation
@@ -94,7 +75,7 @@ def test_replicas_serve_a_status_change_within_a_second_and_after_their_listener
             assert time.monotonic() < deadline, "SIGHUP did not reload"
             time.sleep(0.1)
         # The corpus still says approved, so the new generation does not include the retraction: it holds on both.
-        assert not any(_served(client, server) for server in servers)
+        assert not any(served(client, server.base) for server in servers)
         for server in servers:
             answer = client.post(f"{server.base}/v1/ask", json={"question": ASAS40, "top_k": 20}).json()
             assert answer["passages"] and SEED_ID not in {p["article_id"] for p in answer["passages"]}
