@@ -162,11 +162,11 @@ def profile_shares(collapsed: str) -> dict[str, float]:
 
 def run_wrk(base: str, script: Path, concurrency: int, seconds: float, server: psutil.Process) -> WrkRun:
     before = load_average()
-    cpu_before = sum(server.cpu_times()[:2])
+    cpu_before = _cpu_seconds(server)
     command = ["wrk", "-t1", f"-c{concurrency}", f"-d{seconds:g}s", "--latency", "-s", str(script), base]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     figures = parse_wrk(output)
-    cpu = sum(server.cpu_times()[:2]) - cpu_before
+    cpu = _cpu_seconds(server) - cpu_before
     return WrkRun(
         concurrency=concurrency,
         seconds=seconds,
@@ -181,6 +181,17 @@ def run_wrk(base: str, script: Path, concurrency: int, seconds: float, server: p
         load_average_before=before,
         load_average_after=load_average(),
     )
+
+
+def _cpu_seconds(server: psutil.Process) -> float:
+    """User + system CPU of the server and its worker processes (`--workers`), living ones only."""
+    total = 0.0
+    for process in [server, *server.children(recursive=True)]:
+        try:
+            total += sum(process.cpu_times()[:2])
+        except psutil.NoSuchProcess:
+            continue
+    return total
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -202,6 +213,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--flame", type=Path, help="py-spy profile of the highest-concurrency run: FILE.svg (flame graph) or FILE.txt"
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="more than 1: serve with `uvicorn --factory api.asgi:app_from_env --workers N` instead of followup serve",
+    )
     parser.add_argument("--code", type=Path, default=REPO, help="checkout whose code serves (to compare versions)")
     parser.add_argument("--json", type=Path, help="where to write the figures")
     return parser.parse_args(argv)
@@ -221,12 +238,17 @@ def main(argv: list[str] | None = None) -> int:
     command = [sys.executable, "-m", "api", "serve", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--index", str(args.index.resolve())]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2")}
+    if args.workers > 1:  # the app factory reads its settings from the environment
+        command = [sys.executable, "-m", "uvicorn", "--factory", "api.asgi:app_from_env", "--no-access-log"]
+        command += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers)]
+        env["FOLLOWUP_INDEX_DIR"] = str(args.index.resolve())
+    questions = _questions(args)
+    # Before the server starts: loading its model and index would slow the encoder being timed.
+    limit = encoder_limit([str(b["question"]) for b in questions])
+    print(json.dumps({"encoder_limit": asdict(limit)}))
     with (work / "throughput-server.log").open("wb") as log:
         server = subprocess.Popen(command, cwd=args.code, env=env, stdout=subprocess.DEVNULL, stderr=log)
     runs: list[WrkRun] = []
-    questions = _questions(args)
-    limit = encoder_limit([str(b["question"]) for b in questions])
-    print(json.dumps({"encoder_limit": asdict(limit)}))
     try:
         _wait_ready(base, server)
         bodies = _answered(base, questions, args.mode)

@@ -60,7 +60,9 @@ class OnnxQueryEncoder:
         return np.vstack([self._encode(texts[at : at + BATCH]) for at in range(0, len(texts), BATCH)])
 
     def _encode(self, texts: list[str]) -> NDArray[np.float32]:
-        batch = self._tokenizer.encode_batch(texts)
+        # One question (every served request) is tokenised in this thread: a batch goes to the tokenizer's own
+        # thread pool, which under concurrent requests contends with the encoder's threads for two cores.
+        batch = [self._tokenizer.encode(texts[0])] if len(texts) == 1 else self._tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in batch], dtype=np.int64)
         mask = np.array([e.attention_mask for e in batch], dtype=np.int64)
         (hidden,) = self._session.run(

@@ -27,7 +27,7 @@ from index.onnx_encoder import QueryEncoder
 from index.overrides import OverrideStore
 from index.store import IndexUnavailable, LoadedIndex
 from rag.answerability import AnswerabilityModel, QuestionTerms, corpus_centroid, features
-from rag.context import ContextVectors, context_parts, contextual_query, merge, placed_as_plain
+from rag.context import context_parts, contextual_query, merge, placed_as_plain
 from rag.language.completions import Completions
 from rag.language.interrogatives import interrogative_terms
 from rag.passages import to_passage
@@ -85,7 +85,6 @@ class Answerer:
         self.servable = Servable(index, overrides)
         self.answerability_model = AnswerabilityModel.load(index.directory) if settings.abstention else None
         self._bm25_saturation = index.manifest.bm25.k1 + 1
-        self.context_vectors = ContextVectors(self.encode_queries)
         self._centroid = corpus_centroid(index.dense)
         self._interrogatives = interrogative_terms(index.bm25.tokenize)
         self._completions = Completions(index.bm25)
@@ -132,11 +131,7 @@ class Answerer:
         article = self.approved_article(article_id) if article_id is not None else None
         parts = context_parts(article, history)
         contextual = contextual_query(question, parts)
-        embedding = (
-            _CONTEXTUAL_ENCODING.submit(self.encode_queries, [contextual])
-            if contextual is not None and self.settings.contextual_vector == "embedded"
-            else None
-        )
+        embedding = _CONTEXTUAL_ENCODING.submit(self.encode_queries, [contextual]) if contextual is not None else None
         plain_vector = vector if vector is not None else self.encode_queries([question])[0]
         blocked = self.servable.blocked_rows() | blocked
         plain = self.ranker.retrieve(question, plain_vector, blocked)
@@ -146,11 +141,8 @@ class Answerer:
         answerability, values = self._answerability(question, plain, plain_hybrid, article, centroid_cosine)
         hits = plain_ranking
         if contextual is not None:  # everything above overlaps the contextual query's embedding
-            contextual_vector = (
-                embedding.result()[0]
-                if embedding is not None
-                else self.context_vectors.combined(question, plain_vector, parts)
-            )
+            assert embedding is not None
+            contextual_vector = embedding.result()[0]
             # The clinician asks for a kind of answer, the article's question does not ("Is one month sufficient…?"
             # would make every follow-up on its page ask for a duration).
             # The short answer echoes the article's question, which the contextual query holds.

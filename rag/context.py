@@ -10,15 +10,9 @@ whole length, so the merge never depends on how many passages are shown.
 
 from __future__ import annotations
 
-import hashlib
-from collections import OrderedDict
 from collections.abc import Sequence
 
-import numpy as np
-from numpy.typing import NDArray
-
 from corpus.model import Article
-from index.onnx_encoder import QueryEncoder
 from rag.fusion import reciprocal_rank_fusion
 from rag.types import FusedHit, Hit
 
@@ -36,45 +30,6 @@ def contextual_query(question: str, parts: Sequence[str]) -> str | None:
     if not parts:
         return None
     return " ".join([*parts, question])
-
-
-class ContextVectors:
-    """The contextual query's vector without embedding the long contextual text: each context part (an article
-    question, an earlier turn) is embedded once and kept, and the parts are combined with the question's own
-    vector. Mean pooling over a concatenation weighs each part by its length, so the combination does too.
-
-    Embedding cost grows with length: a follow-up's contextual text of ~35 words cost ~17 ms of int8 ONNX against
-    ~6 ms for the question alone (one core), and the page asks about the same article and turns again and again.
-    Parts are kept under a digest of their text, so no question text stays in memory.
-    """
-
-    def __init__(self, encode: QueryEncoder, size: int = 4096) -> None:
-        self._encode = encode
-        self._size = size
-        self._vectors: OrderedDict[bytes, NDArray[np.float32]] = OrderedDict()
-
-    def of(self, text: str) -> NDArray[np.float32]:
-        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-        vector = self._vectors.get(key)
-        if vector is None:
-            vector = self._encode([text])[0]
-            self._vectors[key] = vector
-            if len(self._vectors) > self._size:
-                self._vectors.popitem(last=False)
-        else:
-            self._vectors.move_to_end(key)
-        return vector
-
-    def combined(self, question: str, vector: NDArray[np.float32], parts: Sequence[str]) -> NDArray[np.float32]:
-        """The question's and the parts' vectors, weighted by their word counts and normalised."""
-        weights = [_length(question), *(_length(part) for part in parts)]
-        total = sum(w * v for w, v in zip(weights, [vector, *(self.of(part) for part in parts)], strict=True))
-        norm = float(np.linalg.norm(total))
-        return np.asarray(total / norm if norm > 0 else vector, dtype=np.float32)
-
-
-def _length(text: str) -> int:
-    return max(len(text.split()), 1)
 
 
 def placed_as_plain(contextual: list[FusedHit], plain: list[FusedHit], rows: frozenset[int]) -> list[FusedHit]:

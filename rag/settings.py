@@ -52,13 +52,6 @@ class RetrievalSettings(BaseSettings):
     candidates: int = Field(
         default=300, ge=1, description="Hits taken from each retriever before fusion (and for score normalisation)."
     )
-    contextual_vector: Literal["embedded", "combined"] = Field(
-        default="embedded",
-        description="How a follow-up's contextual query is embedded: the whole contextual text (the default), or the "
-        "question's vector combined with the cached vectors of its context parts (rag/context.py ContextVectors): "
-        "half the CPU per follow-up, gold follow-up hit@3 within noise (better on tune, worse on report: "
-        "eval/RESULTS.md).",
-    )
     abstention: bool = Field(
         default=True,
         description="Decline (answered: false, no passages) when the index's answerability model says no approved "

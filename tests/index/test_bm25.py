@@ -3,6 +3,8 @@ weight (the question's side: tests/rag/language/test_bm25_query.py)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -61,3 +63,13 @@ def test_weight_zero_leaves_the_ranking_alone(index: Bm25Index) -> None:
 def test_the_index_lists_its_terms(index: Bm25Index) -> None:
     assert {"upadacitinib", "zoster", "tuberculosi"} <= set(index.terms())
     assert "shingl" not in index.terms()
+
+
+def test_a_loaded_index_reads_its_files_mapped_through_plain_arrays(index: Bm25Index, tmp_path: Path) -> None:
+    """Still mapped (no private copy), but not np.memmap: a memmap's slices run Python on every posting list."""
+    index.save(tmp_path)
+    loaded = Bm25Index.load(tmp_path, len(DOCS), tokenize.stopwords_name, stem=True)
+    for name in ("data", "indices", "indptr"):
+        array = loaded._model.scores[name]
+        assert type(array) is np.ndarray and not array.flags.owndata
+    assert loaded.search(ZOSTER, 2) == index.search(ZOSTER, 2)

@@ -3,11 +3,8 @@ answers it, and other articles' claims when it does not."""
 
 from __future__ import annotations
 
-import numpy as np
-from numpy.typing import NDArray
-
 from rag.answer import Answerer
-from rag.context import ContextVectors, context_parts, contextual_query, merge, placed_as_plain
+from rag.context import context_parts, contextual_query, merge, placed_as_plain
 from rag.types import FusedHit
 from tests.conftest import SEED_ID
 
@@ -60,26 +57,3 @@ def test_merge_is_by_rank_and_keeps_every_row() -> None:
     assert {h.row for h in merge(first, second, rrf_k=60)} == {1, 2, 3, 4}
     both = merge(first, [FusedHit(row=2, fused=5.0)], rrf_k=60)
     assert both[0].row == 2  # a row in both lists leads
-
-
-def test_context_vectors_embed_each_part_once_and_approximate_the_contextual_text(answerer: Answerer) -> None:
-    calls: list[str] = []
-
-    def encode(texts: list[str]) -> NDArray[np.float32]:
-        calls.extend(texts)
-        return answerer.encode_queries(texts)
-
-    vectors = ContextVectors(encode, size=2)
-    article = answerer.index.articles[SEED_ID]
-    question = "how many patients had neutropenia?"
-    parts = context_parts(article, ["is it approved for axSpA?"])
-    plain = answerer.encode_queries([question])[0]
-    combined = vectors.combined(question, plain, parts)
-    vectors.combined(question, plain, parts)
-    assert sorted(calls) == sorted(parts)  # each part embedded once; the question's vector is given
-    assert abs(float(np.linalg.norm(combined)) - 1) < 1e-5
-    whole = answerer.encode_queries([contextual_query(question, parts) or ""])[0]
-    assert float(whole @ combined) > float(whole @ plain)  # closer to the embedded contextual text
-    vectors.of("a third text")  # over the size: the oldest part is dropped and embedded again when asked
-    vectors.combined(question, plain, parts[:1])
-    assert calls.count(parts[0]) == 2
