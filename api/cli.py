@@ -259,7 +259,13 @@ def eval_command(
     """Score retrieval against gold questions: documents ranked per mode, metrics by ranx."""
     from eval.beir_eval import MODES, evaluate_beir
     from eval.datasets import DatasetError, load_beir, load_gold
-    from eval.gold_eval import abstention_table, cached_corpus_index, evaluate_gold, separation_table
+    from eval.gold_eval import (
+        abstention_table,
+        cached_corpus_index,
+        evaluate_gold,
+        relevant_in_top3,
+        separation_table,
+    )
     from eval.http_runner import ServerError, evaluate_over_http
     from eval.report import format_table, write_outputs
     from eval.runner import served_answerer
@@ -294,7 +300,8 @@ def eval_command(
             result, runs, qrels = evaluate_gold(gold, questions, chosen, answerer)
             served_mode = "hybrid" if "hybrid" in runs.ranked else chosen[-1]
             served = runs.ranked[served_mode]
-            typer.echo("\n".join(abstention_table(questions, served)) + "\n")
+            shown = relevant_in_top3(answerer, served, qrels)
+            typer.echo("\n".join(abstention_table(questions, served, shown)) + "\n")
             target = settings.index.answerability_target
             typer.echo("\n".join(separation_table(questions, served, target)) + "\n")
     except (DatasetError, ServerError, *KNOWN_ERRORS) as exc:

@@ -23,7 +23,7 @@ from rag.answerability import AnswerabilityModel
 from rag.answerability_training import TRAINING_KEY
 from rag.building import build_index
 from rag.settings import PipelineSettings
-from rag.types import Mode
+from rag.types import Mode, Outcome
 
 DEPTH = 100
 PAGE_TOP_K = 3  # what the article page asks for
@@ -109,18 +109,46 @@ def _share(ranked: dict[str, Ranked], ids: set[str], answered: bool) -> float:
     return sum(ranked[q].answered == answered for q in ids) / len(ids) if ids else float("nan")
 
 
-def abstention_table(questions: list[GoldQuestion], ranked: dict[str, Ranked]) -> list[str]:
-    """Share declined of each kind of out-of-scope question, and answered of answerable ones, per split."""
-    lines = ["| split | answerable answered | off-topic declined | near-miss declined |", "|---|---|---|---|"]
+def outcome_share(ranked: dict[str, Ranked], ids: set[str] | list[str], outcome: Outcome) -> float:
+    return sum(ranked[q].decision.outcome is outcome for q in ids) / len(ids) if ids else float("nan")
+
+
+def abstention_table(
+    questions: list[GoldQuestion], ranked: dict[str, Ranked], relevant_in_top3: set[str] | None = None
+) -> list[str]:
+    """Each kind of question by outcome (answered / uncertain / declined), per split. `relevant_in_top3`: the
+    answerable questions whose first three passages hold a relevant one, for the share of answerable questions
+    answered or uncertain with a relevant passage shown (what the page gives a clinician to read)."""
+    lines = [
+        "| split | kind | questions | answered | uncertain | declined | answered or uncertain, relevant in top 3 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    shown = relevant_in_top3 or set()
     for split in GoldSplit:
         answerable, out_of_scope = _by_kind(questions, split)
-        off_topic, near_miss = out_of_scope[Scope.OFF_TOPIC], out_of_scope[Scope.NEAR_MISS]
-        lines.append(
-            f"| {split.value} | {_share(ranked, answerable, True):.1%} ({len(answerable)}) | "
-            f"{_share(ranked, off_topic, False):.1%} ({len(off_topic)}) | "
-            f"{_share(ranked, near_miss, False):.1%} ({len(near_miss)}) |"
-        )
+        kinds = {"answerable": answerable, "off-topic": out_of_scope[Scope.OFF_TOPIC]}
+        kinds["near miss"] = out_of_scope[Scope.NEAR_MISS]
+        for kind, ids in kinds.items():
+            if not ids:
+                continue
+            shares = [outcome_share(ranked, ids, outcome) for outcome in Outcome]
+            useful = "–"
+            if kind == "answerable" and relevant_in_top3 is not None:
+                found = [q for q in ids if ranked[q].decision.shows_passages and q in shown]
+                useful = f"{len(found) / len(ids):.1%}"
+            cells = " | ".join(f"{share:.1%}" for share in shares)
+            lines.append(f"| {split.value} | {kind} | {len(ids)} | {cells} | {useful} |")
     return lines
+
+
+def relevant_in_top3(answerer: Answerer, ranked: dict[str, Ranked], qrels: dict[str, dict[str, int]]) -> set[str]:
+    """The questions whose first three servable passages, whatever the outcome, hold a relevant one."""
+    chunks = answerer.index.chunks
+    return {
+        qid
+        for qid, r in ranked.items()
+        if any(chunks[h.row].chunk_id in qrels.get(qid, {}) for h in answerer.servable_prefix(r.hits, PAGE_TOP_K))
+    }
 
 
 def separation_table(questions: list[GoldQuestion], ranked: dict[str, Ranked], target: float) -> list[str]:

@@ -19,12 +19,12 @@ from pathlib import Path
 
 from eval.beir_eval import DEPTH, beir_questions, cached_index
 from eval.datasets import GoldSplit, Scope, load_beir, load_gold
-from eval.gold_eval import PAGE_TOP_K, cached_corpus_index, gold_qrels
+from eval.gold_eval import PAGE_TOP_K, cached_corpus_index, gold_qrels, outcome_share
 from eval.metrics import score
 from eval.runner import answered_share, document_run, passage_run, rank_all, served_answerer
 from index.embedder import Embedder
 from rag.settings import PipelineSettings
-from rag.types import Mode
+from rag.types import Mode, Outcome
 
 
 def half(qid: str) -> str:
@@ -63,7 +63,7 @@ def gold_figures(
         figures[f"{split.value} answered"] = answered_share(ranked, [q.id for q in part if q.answerable])
         for scope in Scope:
             ids = [q.id for q in part if q.scope is scope]
-            figures[f"{split.value} {scope.value} declined"] = 1 - answered_share(ranked, ids)
+            figures[f"{split.value} {scope.value} declined"] = outcome_share(ranked, ids, Outcome.DECLINED)
     return figures
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.answer_types import VERSION as ANSWER_TYPES_VERSION
@@ -106,6 +106,13 @@ class IndexSettings(BaseSettings):
         description="Share of answerable questions the answerability threshold answers (split-conformal "
         "calibration at index build time).",
     )
+    answerability_floor_target: float = Field(
+        default=0.98,
+        gt=0,
+        lt=1,
+        description="Share of answerable questions above the answerability floor, set as the threshold is: below it a "
+        "question is declined, between it and the threshold it gets the nearest passages marked `uncertain`.",
+    )
     answerability_draws: int = Field(
         default=5,
         ge=1,
@@ -126,6 +133,15 @@ class IndexSettings(BaseSettings):
         if value is not None and not (value / "config.json").is_file() and not (value / "modules.json").is_file():
             raise ValueError(f"{value} is not a sentence-transformers model folder (no config.json)")
         return value
+
+    @model_validator(mode="after")
+    def _floor_lets_more_through(self) -> Self:
+        if self.answerability_floor_target < self.answerability_target:
+            raise ValueError(
+                "FOLLOWUP_ANSWERABILITY_FLOOR_TARGET must be at least FOLLOWUP_ANSWERABILITY_TARGET: the floor lets "
+                "more answerable questions through than the threshold"
+            )
+        return self
 
     def resolved_model_path(self) -> Path:
         return self.model_path or packaged_model_path()

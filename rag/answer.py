@@ -30,12 +30,13 @@ from rag.answerability import AnswerabilityModel, QuestionTerms, corpus_centroid
 from rag.context import context_parts, contextual_query, merge, placed_as_plain
 from rag.language.completions import Completions
 from rag.language.interrogatives import interrogative_terms
+from rag.outcome import NOT_ANSWERED, Decision, decide
 from rag.passages import to_passage
 from rag.ranking import Ranker, Retrieved
 from rag.related import RelatedFinder
 from rag.servable import Servable
 from rag.settings import RelatedSettings, RetrievalSettings
-from rag.types import DEFAULT_TOP_K, Answer, FusedHit, Mode
+from rag.types import DEFAULT_TOP_K, Answer, FusedHit, Mode, Outcome
 from rag.unmentioned import ForeignWords
 
 _WORD = re.compile(r"\w", re.UNICODE)
@@ -53,12 +54,17 @@ class UnknownArticle(LookupError):
 @dataclass(frozen=True)
 class Ranked:
     """Servable chunk rows best first (the whole ranking: show a prefix), and whether any approved article
-    answers the question at all."""
+    answers the question at all (rag/outcome.py)."""
 
     hits: list[FusedHit]
     answerability: float
-    answered: bool
+    decision: Decision
     features: NDArray[np.float64] | None = None
+    unmentioned: tuple[str, ...] = ()
+
+    @property
+    def answered(self) -> bool:
+        return self.decision.outcome is Outcome.ANSWERED
 
 
 class Answerer:
@@ -149,10 +155,14 @@ class Answerer:
             echo = self._answer_rows(article)
             contextual_ranking = self.ranker.rank(contextual, contextual_vector, mode, blocked | echo, asking=question)
             hits = merge(hits, placed_as_plain(contextual_ranking, hits, echo), self.settings.rrf_k)
-        answered = self.answerability_model is None or answerability >= self.answerability_model.threshold
-        if not _WORD.search(question):
-            answered = False  # nothing to answer: only punctuation, control characters or blanks
-        return Ranked(hits, answerability, answered, values)
+        unmentioned = self.foreign.unmentioned(question, self.index.bm25.tokenize)
+        decision = decide(
+            answerability,
+            self.answerability_model,
+            has_words=bool(_WORD.search(question)),  # not only punctuation, control characters or blanks
+            unmentioned=unmentioned,
+        )
+        return Ranked(hits, answerability, decision, values, tuple(unmentioned))
 
     def _answer_rows(self, article: Article | None) -> frozenset[int]:
         """The rows of the article's short answer (the text under its question, before any section)."""
@@ -207,14 +217,19 @@ class Answerer:
         mode: Mode = Mode.HYBRID,
     ) -> Answer:
         ranked = self.search(question, article_id=article_id, history=history, mode=mode)
-        shown = self.servable_prefix(ranked.hits, top_k) if ranked.answered else []
+        decision = ranked.decision
+        shown = self.servable_prefix(ranked.hits, top_k) if decision.shows_passages else []
         passages = [to_passage(self.index, rank, hit) for rank, hit in enumerate(shown, start=1)]
+        if decision.shows_passages and not passages:  # nothing servable left (every article retracted meanwhile)
+            decision = Decision(Outcome.DECLINED, NOT_ANSWERED)
         return Answer(
             question=question,
-            answered=bool(passages),
+            answered=decision.outcome is Outcome.ANSWERED,
+            outcome=decision.outcome,
+            reason=decision.reason,
             answerability=round(ranked.answerability, 4),
             passages=passages,
-            unmentioned=self.foreign.unmentioned(question, self.index.bm25.tokenize),
+            unmentioned=list(ranked.unmentioned),
             index_version=self.index.version,
         )
 

@@ -172,6 +172,10 @@ class AnswerabilityModel(BaseModel):
     intercept: float
     threshold: float
     target_answered: float
+    # Below the floor a question is declined; between it and the threshold it gets the nearest passages, marked as
+    # possibly not answering it. Set like the threshold, for a larger share of answerable questions.
+    floor: float
+    floor_answered: float
     calibration_questions: int
     calibration_source: str = "pseudo-questions"
     training: dict[str, int]

@@ -51,7 +51,11 @@ FOLDS = 5  # cross-fitting over the real calibration questions
 # What a model learns from: its features and how its free labels are drawn. Evaluation caches built indexes under
 # it, so a change to either retrains instead of reusing an index whose model was trained otherwise.
 DRAWS: int = IndexSettings.model_fields["answerability_draws"].default  # draws averaged into the served model
-TRAINING_KEY = f"{','.join(FEATURES)}; free labels v3; content terms; linked terms reached and covered; {DRAWS} draws"
+FLOOR_ANSWERED: float = IndexSettings.model_fields["answerability_floor_target"].default
+TRAINING_KEY = (
+    f"{','.join(FEATURES)}; free labels v3; content terms; linked terms reached and covered; {DRAWS} draws; "
+    "floor over pooled draws"
+)
 MEDICAL_SWAPS = 0.5  # share of entity swaps and out-of-domain words that are medical words the corpus lacks
 PARAPHRASED = 1.0  # share of pseudo-questions with one word (not the rarest) said in a word the corpus lacks
 # The model's word-piece vocabulary: early ids are common words (noise a clinician adds), later ones rarer words
@@ -217,6 +221,8 @@ def _fit(matrix: NDArray[np.float64], labels: NDArray[np.int_]) -> Answerability
         intercept=float(classifier.intercept_[0]),
         threshold=0.0,
         target_answered=0.0,
+        floor=0.0,
+        floor_answered=0.0,
         calibration_questions=0,
         training={},
     )
@@ -228,6 +234,7 @@ def train(
     calibration: Path | None = None,
     seed: int = 0,
     draws: int = DRAWS,
+    floor_answered: float = FLOOR_ANSWERED,
 ) -> AnswerabilityModel | None:
     """The average of `draws` models, each trained on its own draw of free labels (`train_one`); None when the
     corpus is too small to learn from (no approved article, or one class missing)."""
@@ -237,8 +244,15 @@ def train(
     # numpy, which release the GIL: one thread per core, the members kept in draw order.
     with ThreadPoolExecutor(max_workers=max(1, min(draws, os.cpu_count() or 1))) as pool:
         trained = list(pool.map(lambda rng: train_one(answerer, target_answered, rng, real, calibration), generators))
-    members = [m for m in trained if m is not None]
-    return average(members) if members else None
+    members = [m for m, _ in filter(None, trained)]
+    if not members:
+        return None
+    bag = average(members)
+    # The floor lets through a larger share than the threshold, where one draw's few calibration scores (~100 real
+    # questions) put the 1% quantile at their minimum or below: it is set on the scores of every draw together.
+    pooled = [score for _, scores in filter(None, trained) for score in scores]
+    floor = min(conformal_threshold(pooled, floor_answered), bag.threshold)
+    return bag.model_copy(update={"floor": floor, "floor_answered": floor_answered})
 
 
 def average(members: list[AnswerabilityModel]) -> AnswerabilityModel:
@@ -249,8 +263,7 @@ def average(members: list[AnswerabilityModel]) -> AnswerabilityModel:
     raw = [np.asarray(m.coef) / np.asarray(m.scale) for m in members]  # each member's weights per raw feature unit
     weights = np.mean(raw, axis=0)
     intercept = float(np.mean([m.intercept - float(w @ np.asarray(m.mean)) for m, w in zip(members, raw, strict=True)]))
-    bounded = np.clip([m.threshold for m in members], 1e-6, 1 - 1e-6)
-    threshold = float(1 / (1 + np.exp(-np.mean(np.log(bounded / (1 - bounded))))))
+    threshold = _mean_logit([m.threshold for m in members])
     training: dict[str, int] = {}
     for member in members:
         for kind, count in member.training.items():
@@ -270,14 +283,20 @@ def average(members: list[AnswerabilityModel]) -> AnswerabilityModel:
     )
 
 
+def _mean_logit(probabilities: list[float]) -> float:
+    bounded = np.clip(probabilities, 1e-6, 1 - 1e-6)
+    return float(1 / (1 + np.exp(-np.mean(np.log(bounded / (1 - bounded))))))
+
+
 def train_one(
     answerer: Answerer,
     target_answered: float,
     rng: np.random.Generator,
     real: list[tuple[int, NDArray[np.float64]]],
     calibration: Path | None,
-) -> AnswerabilityModel | None:
-    """One model on one draw of free labels (None when a class is missing).
+) -> tuple[AnswerabilityModel, list[float]] | None:
+    """One model on one draw of free labels, with the calibration scores that set its threshold (None when a class
+    is missing). Its floor is left to `train`, which sets it on the scores of every draw.
 
     Without `calibration`, half of the pseudo-questions' source articles never train: their answerable
     pseudo-questions set the threshold (split-conformal; their swaps and left-out twins do train, which makes them
@@ -317,7 +336,7 @@ def train_one(
     if not real:
         scores = [model.probability(v) for v in matrix[~training]]
     trained = [kind for kind, t in zip(kinds, training, strict=True) if t]
-    return model.model_copy(
+    calibrated = model.model_copy(
         update={
             "threshold": conformal_threshold(scores, target_answered),
             "target_answered": target_answered,
@@ -326,6 +345,7 @@ def train_one(
             "training": {k: trained.count(k) for k in sorted(set(trained))},
         }
     )
+    return calibrated, scores
 
 
 def _cross_fitted_scores(

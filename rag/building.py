@@ -36,12 +36,14 @@ def answerability_learner(settings: PipelineSettings, embedder: Embedder) -> Lea
             build.answerability_target,
             build.answerability_calibration,
             draws=build.answerability_draws,
+            floor_answered=build.answerability_floor_target,
         )
         if model is None:
             return {}
         log.info(
-            "answerability: threshold %.3f, %d draws averaged, trained on (summed over draws) %s",
+            "answerability: threshold %.3f, floor %.3f, %d draws averaged, trained on (summed over draws) %s",
             model.threshold,
+            model.floor,
             model.draws,
             model.training,
         )

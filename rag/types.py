@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from pydantic import BaseModel, Field
 
@@ -28,16 +28,15 @@ class Mode(StrEnum):
             raise ValueError(f"unknown mode {value!r}: use one of {valid}") from None
 
 
-@dataclass(frozen=True)
-class Hit:
-    """A chunk row and its score from one retriever (higher is better)."""
+class Hit(NamedTuple):
+    """A chunk row and its score from one retriever (higher is better). Named tuples, not frozen dataclasses: a
+    question makes ~1,000 of these, and a frozen dataclass sets each field through object.__setattr__."""
 
     row: int
     score: float
 
 
-@dataclass(frozen=True)
-class FusedHit:
+class FusedHit(NamedTuple):
     row: int
     fused: float
     bm25: float | None = None
@@ -54,6 +53,23 @@ class Scores(BaseModel):
     fused: float
 
 
+class Outcome(StrEnum):
+    """What a question gets: passages that answer it, the nearest passages marked as possibly not answering it, or
+    none, with the reason."""
+
+    ANSWERED = "answered"
+    UNCERTAIN = "uncertain"
+    DECLINED = "declined"
+
+
+class CitedReference(BaseModel):
+    """A reference a passage cites, as its article lists it, so a claim can be checked without leaving the answer."""
+
+    number: int
+    text: str
+    url: str | None = Field(description="The first web address in the reference text, if it holds one.")
+
+
 class Passage(BaseModel):
     rank: int
     score: float
@@ -63,6 +79,10 @@ class Passage(BaseModel):
     section: list[str]
     text: str
     citations: list[int]
+    references: list[CitedReference] = Field(
+        default_factory=list,
+        description="The article's reference for each citation number the passage carries, in citation order.",
+    )
     review_status: ReviewStatus
     last_updated: dt.date
     url: str | None
@@ -71,7 +91,15 @@ class Passage(BaseModel):
 
 class Answer(BaseModel):
     question: str
-    answered: bool
+    answered: bool = Field(description="Whether the outcome is `answered` (kept for clients written before `outcome`).")
+    outcome: Outcome = Field(
+        description="`answered`: the passages answer the question. `uncertain`: the nearest passages, which may not "
+        "answer it (the answerability is between the index's floor and its threshold, or the question names "
+        "something no approved article mentions). `declined`: no passages; `reason` says why."
+    )
+    reason: str | None = Field(
+        default=None, description="Why the outcome is `uncertain` or `declined`, in a sentence a clinician can read."
+    )
     answerability: float = Field(
         ge=0,
         le=1,

@@ -157,21 +157,39 @@
       .catch(function (err) { showArticleError(err.message || "The article could not be loaded."); });
   }
 
+  function references(refs) {
+    // The sources of the passage's citation numbers, so a claim can be checked without leaving the answer.
+    if (!refs || !refs.length) {
+      return null;
+    }
+    var list = el("ol", { class: "refs", "aria-label": "References cited" });
+    refs.forEach(function (ref) {
+      var parts = [ref.text];
+      if (ref.url) {
+        parts.push(" ", el("a", { href: ref.url, rel: "noopener", text: "Open source" }));
+      }
+      list.append(el("li", { value: String(ref.number) }, parts));
+    });
+    return list;
+  }
+
   function renderAnswer(body) {
     var out = [caveatBox(body.caveat)];
-    var declined = !body.answered || body.passages.length === 0;
+    var outcome = body.outcome || (body.answered ? "answered" : "declined");
     var unmentioned = body.unmentioned || [];  // drug or disease names no approved article says
-    if (declined) {
-      out.push(el("p", { class: "none", text: "No approved article answers this." }));
+    if (outcome === "declined" || body.passages.length === 0) {
+      out.push(el("p", { class: "none", role: "status", text: body.reason || "No approved article answers this question." }));
+      return out;
     }
-    if (unmentioned.length) {
+    if (outcome === "uncertain") {
+      out.push(el("p", { class: "uncertain", role: "status" }, [
+        el("strong", { text: "These may not answer your question. " }), body.reason || ""
+      ]));
+    } else if (unmentioned.length) {
       var named = "Not mentioned in any approved article: " + unmentioned.join(", ") + ".";
       out.push(el("p", { class: "unmentioned", text: named }));
     }
-    if (declined) {
-      return out;
-    }
-    var list = el("ol", { class: "passages" });
+    var list = el("ol", { class: outcome === "uncertain" ? "passages nearest" : "passages" });
     body.passages.forEach(function (p) {
       var where = [];
       if (p.article_id !== articleId) {
@@ -180,7 +198,8 @@
       where.push(p.section.length ? p.section.join(" › ") : "Summary");
       list.append(el("li", { class: "passage" }, [
         el("p", { class: "where" }, where),
-        el("p", { class: "text" }, [p.text, " ", citations(p.citations, p.article_id)])
+        el("p", { class: "text" }, [p.text, " ", citations(p.citations, p.article_id)]),
+        references(p.references)
       ]));
     });
     out.push(list);

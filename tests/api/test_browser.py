@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from corpus.pagetext import PLACEHOLDER_REFERENCE
+from rag.outcome import NOT_ANSWERED
 from rag.types import CAVEAT
 from tests.conftest import REPO, SEED_ID
 
@@ -81,6 +83,8 @@ def test_follow_up_question_shows_the_cited_passage_and_the_caveat(page_server: 
     expect(first).to_contain_text("52%")
     expect(first.locator(".where")).to_contain_text("Clinical Trial Efficacy Data")
     expect(page.locator("#answer .caveat")).to_contain_text(CAVEAT.split(" • ")[1])
+    # The cited source is under the passage: no need to leave the answer to check the claim.
+    expect(first.locator(".refs li")).to_have_text([PLACEHOLDER_REFERENCE.format(n=2)])
     citation = first.locator(".cite a", has_text="2")
     expect(citation).to_have_attribute("href", "#ref-2")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -99,19 +103,36 @@ def test_unanswerable_question_says_so(page_server: str, page: object, where: st
     page.goto(f"{page_server}{where}")
     page.get_by_label("Your question").fill("What is the boiling point of liquid nitrogen on Mars?")
     page.get_by_role("button", name="Ask").click()
-    expect(page.locator("#answer .none")).to_have_text("No approved article answers this.")
+    expect(page.locator("#answer .none")).to_have_text(NOT_ANSWERED)
     expect(page.locator("#answer .caveat")).to_contain_text(CAVEAT.split(" • ")[1])
     expect(page.locator(".passage")).to_have_count(0)
 
 
-def test_a_drug_no_approved_article_mentions_is_named(page_server: str, page: object) -> None:
+def test_a_drug_no_approved_article_mentions_is_declined_by_name(page_server: str, page: object) -> None:
     from playwright.sync_api import Page, expect
 
     assert isinstance(page, Page)
     page.goto(f"{page_server}/articles/{SEED_ID}")
     page.get_by_label("Your question").fill("what's the ixekizumab dose instead?")
     page.get_by_role("button", name="Ask").click()
-    expect(page.locator("#answer .unmentioned")).to_have_text("Not mentioned in any approved article: ixekizumab.")
+    expect(page.locator("#answer .none")).to_have_text("No approved article mentions ixekizumab.")
+    expect(page.locator(".passage")).to_have_count(0)
+
+
+def test_uncertain_passages_come_under_a_may_not_answer_label(page_server: str, page: object) -> None:
+    """A vaccination question about a drug no article names: the nearest passages (another drug's), marked."""
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    page.goto(f"{page_server}/articles/{SEED_ID}")
+    page.get_by_label("Your question").fill("What vaccines before starting ocrelizumab?")
+    page.get_by_role("button", name="Ask").click()
+    label = page.locator("#answer .uncertain")
+    expect(label).to_contain_text("These may not answer your question.")
+    expect(label).to_contain_text("No approved article mentions ocrelizumab.")
+    expect(page.locator("#answer .passages.nearest .passage")).to_have_count(3)
+    expect(page.locator("#answer .caveat")).to_contain_text(CAVEAT.split(" • ")[1])
+    page.screenshot(path=str(ARTIFACTS / "followup-uncertain.png"), full_page=True)
 
 
 def test_related_question_leads_to_its_page(page_server: str, page: object) -> None:

@@ -25,7 +25,8 @@ def test_ask_returns_passages_with_citations_and_caveat(client: TestClient) -> N
     response = client.post("/v1/ask", json={"question": "How common was herpes zoster on upadacitinib?"})
     assert response.status_code == 200
     body = response.json()
-    assert body["answered"] is True and body["caveat"] == CAVEAT
+    assert body["answered"] is True and body["outcome"] == "answered" and body["reason"] is None
+    assert body["caveat"] == CAVEAT
     passage = body["passages"][0]
     for field in (
         "rank",
@@ -36,6 +37,7 @@ def test_ask_returns_passages_with_citations_and_caveat(client: TestClient) -> N
         "section",
         "text",
         "citations",
+        "references",
         "review_status",
         "last_updated",
         "url",
@@ -110,6 +112,7 @@ def test_a_question_without_words_is_declined_not_rejected(client: TestClient, q
     assert response.status_code == 200
     body = response.json()
     assert body["answered"] is False and body["passages"] == [] and body["answerability"] == 0
+    assert body["outcome"] == "declined" and body["reason"] == "The question has no words to answer."
     assert body["caveat"] == CAVEAT
 
 

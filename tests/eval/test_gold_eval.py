@@ -8,19 +8,35 @@ from pathlib import Path
 import pytest
 
 from eval.datasets import GoldQuestion, GoldSplit, Scope, load_gold
-from eval.gold_eval import run_gold, separation_table
+from eval.gold_eval import abstention_table, run_gold, separation_table
 from rag.answer import Answerer, Ranked
-from rag.types import Mode
+from rag.outcome import Decision
+from rag.types import Mode, Outcome
 
 GOLD = Path(__file__).resolve().parents[2] / "eval" / "gold" / "sample.jsonl"
 
 
 def _ranked(score: float) -> Ranked:
-    return Ranked(hits=[], answerability=score, answered=score >= 0.5)
+    outcome = Outcome.ANSWERED if score >= 0.5 else Outcome.UNCERTAIN if score >= 0.2 else Outcome.DECLINED
+    return Ranked(hits=[], answerability=score, decision=Decision(outcome, None))
 
 
 def _rows(lines: list[str]) -> dict[str, list[str]]:
     return {cells[0]: cells[1:] for line in lines[2:] for cells in [[c.strip() for c in line.strip("|").split("|")]]}
+
+
+def test_the_outcome_table_counts_each_kind_by_outcome() -> None:
+    report = GoldSplit.REPORT
+    questions = [GoldQuestion(id=f"a{i}", question="q", split=report) for i in range(4)] + [
+        GoldQuestion(id="o1", question="q", answerable=False, scope=Scope.OFF_TOPIC, split=report),
+    ]
+    ranked = {"a0": _ranked(0.9), "a1": _ranked(0.9), "a2": _ranked(0.3), "a3": _ranked(0.1), "o1": _ranked(0.3)}
+    lines = abstention_table(questions, ranked, relevant_in_top3={"a0", "a2", "a3"})
+    cells = [[c.strip() for c in line.strip("|").split("|")] for line in lines[2:]]
+    rows = {(row[0], row[1]): row[2:] for row in cells}
+    # a0 answered and a2 uncertain show a relevant passage; a3 has one but is declined, a1 shows none
+    assert rows["report", "answerable"] == ["4", "50.0%", "25.0%", "25.0%", "50.0%"]
+    assert rows["report", "off-topic"] == ["1", "0.0%", "100.0%", "0.0%", "–"]
 
 
 def test_the_table_gives_auc_and_what_the_best_threshold_for_the_target_declines() -> None:

@@ -27,6 +27,13 @@ def screening_rank(answerer: Answerer, mode: Mode) -> int:
     return next(i for i, h in enumerate(hits, 1) if answerer.index.chunks[h.row].citations == (6, 7))
 
 
+def test_a_passage_carries_the_reference_of_each_citation_it_holds(answerer: Answerer) -> None:
+    top = answerer.ask(ASAS40).passages[0]
+    article = answerer.index.articles[SEED_ID]
+    listed = {r.number: r.text for r in article.references}
+    assert [(r.number, r.text) for r in top.references] == [(n, listed[n]) for n in top.citations]
+
+
 def test_screening_question_finds_the_cited_screening_claim(answerer: Answerer) -> None:
     # Dense ranks the claim ~36th (the vaccination article's title, "before … starting upadacitinib", pulls its
     # chunks up); BM25 ranks it first once the question's scaffolding ("which", "should", "I") stops matching

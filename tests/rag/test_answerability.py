@@ -25,6 +25,8 @@ def _model(features: list[str]) -> dict[str, object]:
         "intercept": 0.0,
         "threshold": 0.5,
         "target_answered": 0.95,
+        "floor": 0.1,
+        "floor_answered": 0.98,
         "calibration_questions": 10,
         "calibration_source": "pseudo-questions",
         "training": {},
@@ -39,6 +41,10 @@ def test_a_model_of_an_older_version_asks_for_a_rebuild(tmp_path: Path) -> None:
     without_draws = {k: v for k, v in _model(list(FEATURES)).items() if k != "draws"}
     (tmp_path / MODEL_FILE).write_text(json.dumps(without_draws), encoding="utf-8")
     with pytest.raises(IndexUnavailable, match=r"written before draws existed: rebuild"):
+        AnswerabilityModel.load(tmp_path)
+    without_floor = {k: v for k, v in _model(list(FEATURES)).items() if not k.startswith("floor")}
+    (tmp_path / MODEL_FILE).write_text(json.dumps(without_floor), encoding="utf-8")
+    with pytest.raises(IndexUnavailable, match=r"written before floor, floor_answered existed: rebuild"):
         AnswerabilityModel.load(tmp_path)
     (tmp_path / MODEL_FILE).write_text(json.dumps(_model(list(FEATURES))), encoding="utf-8")
     assert AnswerabilityModel.load(tmp_path) is not None
