@@ -48,6 +48,15 @@ class Memory(Figures):
     processes: float
 
 
+class EncoderRate(Figures):
+    """The served query encoder's own rate on the run's questions (benchmarks/throughput.py `encoder_limit`)."""
+
+    questions: int
+    ms_per_question: float
+    cores: int
+    requests_per_s: float
+
+
 _RUN = re.compile(r"(hybrid|bm25|dense)_c\d+")
 
 
@@ -58,6 +67,13 @@ class HttpServer(Figures):
     memory_after_start: Memory
     memory_after_load: Memory
     runs: dict[str, HttpRun]
+    encoder_limit: EncoderRate | None = None  # runs before issue 30 did not time it
+
+    def share_of_encoder_limit(self, key: str) -> float | None:
+        """A run's requests/s over what the encoder alone would allow on every core."""
+        if self.encoder_limit is None or key not in self.runs:
+            return None
+        return self.runs[key].rps / self.encoder_limit.requests_per_s
 
     @model_validator(mode="before")
     @classmethod

@@ -185,6 +185,7 @@ def _size_tables(sizes: dict[int, Size]) -> list[str]:
     for key in ("hybrid_c1", "bm25_c1", "dense_c1", "hybrid_c8", "hybrid_c32"):
         mode, conc = key.split("_c")
         row(f"HTTP {mode}, concurrency {conc}: p50 / p95 / p99 (ms), req/s", served(_http_cell(key)))
+    row("served query encoder: ms per question (requests/s on every core)", served(_encoder_rate))
     row("load average after HTTP runs", served(lambda w: _run(w, "hybrid_c32", lambda r: str(r.load_average))))
     return [*lines, ""]
 
@@ -194,7 +195,17 @@ def _in_process(mode: str, fn: Callable[[ModeLatency], str]) -> Callable[[Size],
 
 
 def _http_cell(key: str) -> Callable[[HttpServer], str]:
-    return lambda server: _run(server, key, lambda r: _ppp(r) + f", {r.rps:.1f}")
+    def cell(server: HttpServer) -> str:
+        share = server.share_of_encoder_limit(key)
+        of_limit = f" ({share:.0%} of the encoder's limit)" if share is not None and not key.endswith("_c1") else ""
+        return _run(server, key, lambda r: _ppp(r) + f", {r.rps:.1f}{of_limit}")
+
+    return cell
+
+
+def _encoder_rate(server: HttpServer) -> str:
+    rate = server.encoder_limit
+    return NOT_RUN if rate is None else f"{rate.ms_per_question:.2f} ({rate.requests_per_s:.0f} on {rate.cores} cores)"
 
 
 def _run(server: HttpServer, key: str, fn: Callable[[HttpRun], str]) -> str:

@@ -9,6 +9,7 @@ import json
 import logging
 import shutil
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import psutil
 from benchmarks import scale
 from benchmarks.baselines import TutorialStack, compare_bm25
 from benchmarks.source import MEDQUAD_BEIR, source_generation
+from benchmarks.throughput import encoder_limit
 from benchmarks.timing import Server, http_load, load_average, summary, time_calls
 from eval.datasets import load_beir
 from index.dense import DenseIndex, choose_params
@@ -217,9 +219,11 @@ def _in_process(
 
 def _http(args: argparse.Namespace, index_dir: Path, workers: int, questions: list[str]) -> dict[str, Any]:
     log_path = args.work / f"server-{args.chunks}-{workers}.log"
+    limit = encoder_limit(questions)  # before the server starts: its loading would slow the encoder being timed
     started = time.perf_counter()
     server = Server.start(index_dir, workers, log_path)
     out: dict[str, Any] = {"startup_s": round(time.perf_counter() - started, 1), "memory_after_start": server.memory()}
+    out["encoder_limit"] = asdict(limit)
     try:
         for concurrency in [int(c) for c in args.concurrency.split(",")]:
             modes = MODES if concurrency == 1 else (Mode.HYBRID,)
@@ -227,6 +231,8 @@ def _http(args: argparse.Namespace, index_dir: Path, workers: int, questions: li
                 requests = args.requests if concurrency > 1 else min(args.requests, len(questions))
                 figures = http_load(server.url, questions, mode.value, concurrency, requests)
                 figures["load_average"] = load_average()  # type: ignore[assignment]
+                if mode is Mode.HYBRID and concurrency > 1:
+                    log.info("share of the encoder's limit: %.2f", figures["rps"] / limit.requests_per_s)
                 out[f"{mode.value}_c{concurrency}"] = figures
                 log.info("http workers=%d %s c=%d: %s", workers, mode.value, concurrency, figures)
         out["memory_after_load"] = server.memory()
