@@ -14,8 +14,9 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api import errors, metrics
 from api.body_limit import BodySizeLimit
+from api.feedback import open_feedback_store
 from api.metrics import IndexFacts, Metrics, index_facts
-from api.routes import admin, articles, ask, health, pages, related
+from api.routes import admin, articles, ask, feedback, health, pages, related
 from api.schemas import error_responses
 from api.security import check_startup, require_api_key
 from api.settings import AppSettings
@@ -39,6 +40,7 @@ def create_app(settings: AppSettings) -> FastAPI:
         use_threads_per_query(settings.retrieval.query_threads)
         # First: an unreachable status database fails in a second.
         overrides = open_override_store(settings.resolved_overrides_db(), server.overrides_url)
+        app.state.feedback = open_feedback_store(settings.resolved_overrides_db(), server.overrides_url)
         embedder = Embedder(settings.index.resolved_model_path(), settings.index.embed_batch_size)
         state = ServerState(settings, embedder, overrides, settings.served_query_encoder())
         unhook = _reload_on_sighup(state)  # before loading: a HUP during start-up must not kill the process
@@ -49,6 +51,7 @@ def create_app(settings: AppSettings) -> FastAPI:
         finally:
             unhook()
             overrides.close()
+            app.state.feedback.close()
 
     app = FastAPI(
         title="Followup",
@@ -67,7 +70,7 @@ def create_app(settings: AppSettings) -> FastAPI:
     # The key, its header and its 401 are part of the read routes (and of their schema) only when one is set.
     read_access = [Depends(require_api_key)] if server.api_key is not None else []
     read_errors = error_responses(401) if server.api_key is not None else None
-    for router in (ask.router, articles.router, related.legacy, related.router):
+    for router in (ask.router, articles.router, related.legacy, related.router, feedback.router):
         app.include_router(router, dependencies=read_access, responses=read_errors)
     app.include_router(pages.router)
     app.mount("/static", pages.static, name="static")

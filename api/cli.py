@@ -20,7 +20,9 @@ app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_comp
 import_app = typer.Typer(no_args_is_help=True, help="Turn other formats into canonical Markdown articles.")
 index_app = typer.Typer(no_args_is_help=True, help="Build the search index.")
 app.add_typer(import_app, name="import")
+feedback_app = typer.Typer(no_args_is_help=True, help="Clinicians' feedback on answers (POST /v1/feedback).")
 app.add_typer(index_app, name="index")
+app.add_typer(feedback_app, name="feedback")
 
 KNOWN_ERRORS = (CorpusError, IndexUnavailable, VocabularyUnavailable, FileNotFoundError, ValueError)
 RAY_LOCAL = "-"  # what a bare `--ray` stands for (see _optional_ray_address)
@@ -159,6 +161,37 @@ def rollback_command(
     except KNOWN_ERRORS as exc:
         raise _fail(str(exc)) from None
     typer.echo(f"CURRENT → {to} (was {was}); reload a running server: POST /v1/admin/reload or kill -HUP <pid>")
+
+
+@feedback_app.command("export")
+def feedback_export_command(
+    out: Annotated[Path, typer.Option(help="Gold JSONL to write (followup eval --gold, ANSWERABILITY_CALIBRATION).")],
+    index: Annotated[Path | None, typer.Option(help="Index folder (default: FOLLOWUP_INDEX_DIR).")] = None,
+) -> None:
+    """Write the feedback given so far as gold questions: helpful passages are relevant ones, "none of these
+    answer" marks a question no approved article answers. Feedback stored without its question text is counted."""
+    from api.feedback import gold_questions, open_feedback_store
+    from index.overrides import OverridesUnavailable
+
+    settings = _settings()
+    if index is not None:
+        settings = settings.replace(index_dir=index)
+    db = settings.resolved_overrides_db()
+    if settings.server.overrides_url is None and not db.is_file():
+        raise _fail(f"no feedback store at {db}: no server has stored feedback for this index")
+    try:
+        store = open_feedback_store(db, settings.server.overrides_url)
+        exported = gold_questions(store.all())
+        store.close()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in exported.questions), encoding="utf-8")
+    except (OverridesUnavailable, OSError) as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(
+        f"wrote {len(exported.questions)} questions to {out} ({exported.answerable} answerable, "
+        f"{exported.unanswerable} that none of the passages answered); {exported.without_text} more were given "
+        "feedback without their text stored (FOLLOWUP_FEEDBACK_QUESTIONS)"
+    )
 
 
 @app.command("serve")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from api.feedback import FeedbackKind
 from corpus.model import Block, Reference, ReviewStatus, Section
 from rag.related import RelatedQuestion
 from rag.types import CAVEAT, DEFAULT_TOP_K, Mode
@@ -32,14 +33,14 @@ Text = Annotated[str, AfterValidator(_encodable)]
 """A string every layer can encode. Control characters and NUL are text too: a question of them is answered."""
 
 
-class AskRequest(BaseModel):
+class AskedQuestion(BaseModel):
+    """A question as the page asks it: its text, the open article and the earlier turns."""
+
     model_config = ConfigDict(extra="forbid")
 
     question: Text = Field(min_length=1, max_length=MAX_QUESTION_CHARS, pattern=NOT_BLANK)
     article_id: Text | None = Field(default=None, min_length=1, max_length=MAX_ARTICLE_ID_CHARS)
     history: list[Text] = Field(default_factory=list, max_length=MAX_HISTORY_ITEMS)
-    top_k: int = Field(default=DEFAULT_TOP_K, ge=1, le=50)
-    mode: Mode = Mode.HYBRID
 
     @field_validator("question")
     @classmethod
@@ -53,6 +54,31 @@ class AskRequest(BaseModel):
             if len(item) > MAX_QUESTION_CHARS:
                 raise ValueError(f"each history item must be at most {MAX_QUESTION_CHARS} characters")
         return value
+
+
+class AskRequest(AskedQuestion):
+    top_k: int = Field(default=DEFAULT_TOP_K, ge=1, le=50)
+    mode: Mode = Mode.HYBRID
+
+
+class FeedbackIn(AskedQuestion):
+    """Feedback on an answer as the page shows it: a passage helpful or not, or none of the passages answering."""
+
+    kind: FeedbackKind
+    chunk_id: Text | None = Field(
+        default=None, min_length=1, max_length=MAX_ARTICLE_ID_CHARS, description="The passage, for helpful/not_helpful."
+    )
+
+    @model_validator(mode="after")
+    def _passage_when_about_one(self) -> FeedbackIn:
+        if (self.kind is FeedbackKind.NONE_ANSWER) != (self.chunk_id is None):
+            raise ValueError("chunk_id is required for helpful/not_helpful and not allowed for none_answer")
+        return self
+
+
+class FeedbackOut(BaseModel):
+    id: int
+    question_stored: bool = Field(description="Whether the question's text was stored (FOLLOWUP_FEEDBACK_QUESTIONS).")
 
 
 class ArticleOut(BaseModel):

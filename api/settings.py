@@ -21,6 +21,11 @@ class ServerSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_questions: bool = Field(default=False, description="Log raw question text (may hold patient details).")
+    feedback_questions: bool = Field(
+        default=False,
+        description="Store the question's text and earlier turns with feedback (POST /v1/feedback), so that `followup "
+        "feedback export` can make gold questions of it; otherwise only a digest (questions may hold patient details).",
+    )
     max_body_bytes: int = Field(
         default=65536,
         ge=1024,

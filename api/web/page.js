@@ -173,7 +173,41 @@
     return list;
   }
 
-  function renderAnswer(body) {
+  function sendFeedback(asked, kind, chunkId, button) {
+    // Helpful / not helpful for one passage, or none of them answering: POST /v1/feedback (api/feedback.py).
+    var payload = { question: asked.question, history: asked.history, kind: kind };
+    if (asked.article_id) {
+      payload.article_id = asked.article_id;
+    }
+    if (chunkId) {
+      payload.chunk_id = chunkId;
+    }
+    var group = button.parentNode;
+    group.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+    fetch("/v1/feedback", {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify(payload)
+    })
+      .then(function (r) {
+        group.append(el("span", { class: "thanks", role: "status", text: r.ok ? " Thank you." : " Not sent." }));
+      })
+      .catch(function () {
+        group.append(el("span", { class: "thanks", role: "status", text: " Not sent." }));
+      });
+  }
+
+  function feedbackButtons(asked, choices, chunkId) {
+    var group = el("p", { class: "feedback" });
+    choices.forEach(function (choice) {
+      var button = el("button", { type: "button", class: "link", "data-kind": choice[0], text: choice[1] });
+      button.addEventListener("click", function () { sendFeedback(asked, choice[0], chunkId, button); });
+      group.append(button);
+    });
+    return group;
+  }
+
+  function renderAnswer(body, asked) {
     var out = [caveatBox(body.caveat)];
     var outcome = body.outcome || (body.answered ? "answered" : "declined");
     var unmentioned = body.unmentioned || [];  // drug or disease names no approved article says
@@ -199,10 +233,12 @@
       list.append(el("li", { class: "passage" }, [
         el("p", { class: "where" }, where),
         el("p", { class: "text" }, [p.text, " ", citations(p.citations, p.article_id)]),
-        references(p.references)
+        references(p.references),
+        feedbackButtons(asked, [["helpful", "Helpful"], ["not_helpful", "Not helpful"]], p.chunk_id)
       ]));
     });
     out.push(list);
+    out.push(feedbackButtons(asked, [["none_answer", "None of these answer my question"]], null));
     return out;
   }
 
@@ -237,8 +273,9 @@
         });
       })
       .then(function (body) {
+        var asked = { question: question, history: payload.history, article_id: payload.article_id || null };
         history.push(question);
-        answer.replaceChildren.apply(answer, renderAnswer(body));
+        answer.replaceChildren.apply(answer, renderAnswer(body, asked));
         if (articleId === null) {
           document.getElementById("related").setAttribute("q", question);
         }

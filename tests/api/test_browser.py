@@ -135,6 +135,35 @@ def test_uncertain_passages_come_under_a_may_not_answer_label(page_server: str, 
     page.screenshot(path=str(ARTIFACTS / "followup-uncertain.png"), full_page=True)
 
 
+def test_feedback_given_on_the_page_reaches_the_export_without_the_question(
+    page_server: str, page: object, sample_index_dir: Path, tmp_path: Path
+) -> None:
+    """The shared server stores no question text (FOLLOWUP_FEEDBACK_QUESTIONS is off): the export counts the
+    feedback and writes no question; tests/api/test_feedback.py exports one with the text kept."""
+    from playwright.sync_api import Page, expect
+    from typer.testing import CliRunner
+
+    from api.cli import app as cli
+
+    assert isinstance(page, Page)
+    question = "How common was herpes zoster with upadacitinib in the trials?"
+    page.goto(f"{page_server}/articles/{SEED_ID}")
+    page.get_by_label("Your question").fill(question)
+    page.get_by_role("button", name="Ask").click()
+    first = page.locator(".passage").first
+    first.get_by_role("button", name="Helpful", exact=True).click()
+    expect(first.locator(".thanks")).to_have_text("Thank you.")
+    expect(first.get_by_role("button", name="Not helpful")).to_be_disabled()
+    page.get_by_role("button", name="None of these answer my question").click()
+    expect(page.locator("#answer > .feedback .thanks")).to_have_text("Thank you.")
+
+    out = tmp_path / "feedback.jsonl"
+    result = CliRunner().invoke(cli, ["feedback", "export", "--index", str(sample_index_dir), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "wrote 0 questions" in result.output and "were given feedback without their text stored" in result.output
+    assert question not in out.read_text(encoding="utf-8")
+
+
 def test_related_question_leads_to_its_page(page_server: str, page: object) -> None:
     from playwright.sync_api import Page, expect
 

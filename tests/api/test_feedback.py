@@ -1,0 +1,100 @@
+"""Feedback on answers (POST /v1/feedback, api/feedback.py) and `followup feedback export`: the real app over a
+private copy of the sample index, the store a real SQLite file beside it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from api.app import create_app
+from api.cli import app as cli
+from api.feedback import SqliteFeedbackStore
+from api.settings import AppSettings
+from eval.datasets import load_gold
+from tests.conftest import SEED_ID
+
+QUESTION = "How common was herpes zoster on upadacitinib?"
+runner = CliRunner()
+
+
+def _client(index: Path, keep_questions: bool) -> TestClient:
+    return TestClient(create_app(AppSettings.of(index_dir=index, feedback_questions=keep_questions)))
+
+
+def _first_passage(client: TestClient) -> str:
+    body = client.post("/v1/ask", json={"question": QUESTION, "article_id": SEED_ID, "top_k": 3}).json()
+    return str(body["passages"][0]["chunk_id"])
+
+
+@pytest.fixture
+def kept(index_copy: Path) -> Iterator[TestClient]:
+    with _client(index_copy, keep_questions=True) as client:
+        yield client
+
+
+def test_feedback_with_questions_kept_exports_as_gold_questions(kept: TestClient, index_copy: Path) -> None:
+    chunk = _first_passage(kept)
+    asked = {"question": QUESTION, "article_id": SEED_ID, "history": ["is it approved for AS?"]}
+    response = kept.post("/v1/feedback", json=asked | {"kind": "helpful", "chunk_id": chunk})
+    assert response.status_code == 201 and response.json()["question_stored"] is True
+    assert kept.post("/v1/feedback", json=asked | {"kind": "not_helpful", "chunk_id": chunk}).status_code == 201
+    declined = {"question": "Ocrelizumab infusion rate?", "kind": "none_answer"}
+    assert kept.post("/v1/feedback", json=declined).status_code == 201
+
+    out = index_copy.parent / "feedback.jsonl"
+    result = runner.invoke(cli, ["feedback", "export", "--index", str(index_copy), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "wrote 2 questions" in result.output and "1 answerable" in result.output
+    answerable, unanswerable = load_gold(out)  # what followup eval --gold reads
+    assert (answerable.question, answerable.article_id, answerable.history) == (QUESTION, SEED_ID, asked["history"])
+    assert answerable.relevant == [chunk] and answerable.answerable and answerable.split.value == "tune"
+    assert unanswerable.question == declined["question"] and not unanswerable.answerable
+
+
+def test_without_the_setting_only_a_digest_is_stored(index_copy: Path) -> None:
+    with _client(index_copy, keep_questions=False) as client:
+        chunk = _first_passage(client)
+        asked = {"question": QUESTION, "history": ["a patient detail"], "kind": "helpful", "chunk_id": chunk}
+        body = client.post("/v1/feedback", json=asked).json()
+        assert body["question_stored"] is False
+    store = SqliteFeedbackStore(index_copy / "overrides.sqlite")
+    (row,) = store.all()
+    store.close()
+    assert row.question is None and row.history == () and len(row.question_sha256) == 64
+    raw = (index_copy / "overrides.sqlite").read_bytes()
+    assert QUESTION.encode() not in raw and b"a patient detail" not in raw
+    out = index_copy.parent / "feedback.jsonl"
+    result = runner.invoke(cli, ["feedback", "export", "--index", str(index_copy), "--out", str(out)])
+    assert result.exit_code == 0 and "wrote 0 questions" in result.output
+    assert "1 more were given feedback without their text stored" in result.output
+    assert out.read_text(encoding="utf-8") == ""
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"question": QUESTION, "kind": "helpful"}, 422),  # a passage's feedback names the passage
+        ({"question": QUESTION, "kind": "none_answer", "chunk_id": "x:y"}, 422),  # a question's does not
+        ({"question": QUESTION, "kind": "loved"}, 422),
+        ({"question": "  ", "kind": "none_answer"}, 422),
+        ({"question": QUESTION, "kind": "none_answer", "rating": 5}, 422),
+        ({"question": QUESTION, "kind": "helpful", "chunk_id": f"{SEED_ID}:000000000000"}, 404),
+    ],
+)
+def test_bad_feedback_is_refused_and_nothing_is_written(
+    kept: TestClient, index_copy: Path, body: dict[str, object], status: int
+) -> None:
+    assert kept.post("/v1/feedback", json=body).status_code == status
+    store = SqliteFeedbackStore(index_copy / "overrides.sqlite")
+    assert store.all() == []
+    store.close()
+
+
+def test_export_without_a_store_is_one_line(tmp_path: Path) -> None:
+    result = runner.invoke(cli, ["feedback", "export", "--index", str(tmp_path), "--out", str(tmp_path / "f.jsonl")])
+    assert result.exit_code != 0 and "no feedback store" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "f.jsonl").exists()
