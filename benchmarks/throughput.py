@@ -259,7 +259,9 @@ def main(argv: list[str] | None = None) -> int:
             profiler = None
             if args.flame and concurrency == max(levels):
                 kind = "raw" if args.flame.suffix == ".txt" else "flamegraph"
-                spy = [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(server.pid), "--rate", "200"]
+                # Relative, as the flame graph's title prints it: no machine's path in a committed file.
+                spy_path = os.path.relpath(Path(sys.executable).parent / "py-spy")
+                spy = [spy_path, "record", "--pid", str(server.pid), "--rate", "200"]
                 spy += [
                     "--duration",
                     f"{args.seconds:g}",

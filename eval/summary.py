@@ -132,6 +132,7 @@ def eval_rows(results: Path = RESULTS) -> list[Row]:
     gold, gold_run = _read(results, sources, "gold.json")
     medquad, medquad_run = _read(results, sources, "medquad-dev.json")
     scifact, scifact_run = _read(results, sources, "scifact-train.json")
+    _, nonmedical_run = _read(results, sources, "non-medical.json")
 
     def row(figure: str, value: float, shown: str, run: Run, source: str, *targets: Target) -> Row:
         return Row(figure, shown, (value,), targets, run.command, run.date, run.load_average, source)
@@ -141,10 +142,13 @@ def eval_rows(results: Path = RESULTS) -> list[Row]:
         shown = f"{value:.1%}" if metric == "answered" else f"{value:.3f}"
         return row(f"gold, report half: {figure}", value, shown, gold_run, "`gold.json`", target)
 
+    def printed(run: Run, figure: str, key: str, target: Target) -> Row:
+        share = run.printed[key]
+        source = f"`summary-sources.json`: {run.section} (the command prints it, does not write it)"
+        return row(figure, share, f"{share:.1f}%", run, source, target)
+
     def declined(kind: str, target: Target) -> Row:
-        share = gold_run.printed[f"report {kind} declined (%)"]
-        source = f"`summary-sources.json`: {gold_run.section} (the command prints it, does not write it)"
-        return row(f"gold, report half: {kind} declined", share, f"{share:.1f}%", gold_run, source, target)
+        return printed(gold_run, f"gold, report half: {kind} declined", f"report {kind} declined (%)", target)
 
     def beir_row(name: str, result: Result, run: Run, source: str, target: Target) -> Row:
         value = result.results["hybrid"]["ndcg@10"]
@@ -155,9 +159,26 @@ def eval_rows(results: Path = RESULTS) -> list[Row]:
     return [
         gold_row("follow-ups with article_id, hit@3 as served", "follow-ups with article_id", "hit@3", _at(0.95)),
         gold_row("standalone, hit@3 as served", "standalone (no article_id)", "hit@3", _at(0.90)),
-        gold_row("answerable questions answered", "all answerable", "answered", Target(0.95, "≥ 95%")),
+        gold_row("answerable questions answered outright", "all answerable", "answered", Target(0.85, "≥ 85%")),
+        printed(
+            gold_run,
+            "gold, report half: answerable questions answered or uncertain, a relevant passage in the top 3",
+            "report answerable answered or uncertain with a relevant passage in the top 3 (%)",
+            Target(95, "≥ 95%"),
+        ),
         declined("off-topic", Target(90, "≥ 90%")),
-        declined("near misses", Target(80, "≥ 80%")),
+        printed(
+            gold_run,
+            "gold, report half: near misses declined or uncertain",
+            "report near misses declined or uncertain (%)",
+            Target(80, "≥ 80%"),
+        ),
+        printed(
+            nonmedical_run,
+            "non-medical questions (34, each with and without an article open): declined",
+            "declined (%)",
+            Target(100, "all"),
+        ),
         beir_row("MedQuAD dev", medquad, medquad_run, "`medquad-dev.json`", _at(0.80)),
         beir_row(
             "SciFact train",
