@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from api.feedback import FeedbackKind
 from corpus.model import Block, Reference, ReviewStatus, Section
@@ -61,19 +61,21 @@ class AskRequest(AskedQuestion):
     mode: Mode = Mode.HYBRID
 
 
-class FeedbackIn(AskedQuestion):
-    """Feedback on an answer as the page shows it: a passage helpful or not, or none of the passages answering."""
+class PassageFeedbackIn(AskedQuestion):
+    """One passage helpful or not for the question it was shown for."""
 
-    kind: FeedbackKind
-    chunk_id: Text | None = Field(
-        default=None, min_length=1, max_length=MAX_ARTICLE_ID_CHARS, description="The passage, for helpful/not_helpful."
-    )
+    kind: Literal[FeedbackKind.HELPFUL, FeedbackKind.NOT_HELPFUL]
+    chunk_id: Text = Field(min_length=1, max_length=MAX_ARTICLE_ID_CHARS, description="The passage (its chunk_id).")
 
-    @model_validator(mode="after")
-    def _passage_when_about_one(self) -> FeedbackIn:
-        if (self.kind is FeedbackKind.NONE_ANSWER) != (self.chunk_id is None):
-            raise ValueError("chunk_id is required for helpful/not_helpful and not allowed for none_answer")
-        return self
+
+class QuestionFeedbackIn(AskedQuestion):
+    """None of the passages shown answers the question."""
+
+    kind: Literal[FeedbackKind.NONE_ANSWER]
+
+
+# Which fields a feedback has depends on its kind, in the schema too (a client can tell a valid body from the schema).
+FeedbackIn = Annotated[PassageFeedbackIn | QuestionFeedbackIn, Field(discriminator="kind")]
 
 
 class FeedbackOut(BaseModel):

@@ -22,6 +22,8 @@ def _model() -> AnswerabilityModel:
         intercept=0.0,
         threshold=0.5,
         target_answered=0.95,
+        floor=0.2,
+        floor_answered=0.98,
         calibration_questions=0,
         training={},
     )
