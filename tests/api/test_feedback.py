@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from api.app import create_app
 from api.cli import app as cli
-from api.feedback import SqliteFeedbackStore
+from api.feedback import PostgresFeedbackStore, SqliteFeedbackStore
 from api.settings import AppSettings
 from eval.datasets import load_gold
 from tests.conftest import SEED_ID
@@ -98,3 +99,21 @@ def test_export_without_a_store_is_one_line(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["feedback", "export", "--index", str(tmp_path), "--out", str(tmp_path / "f.jsonl")])
     assert result.exit_code != 0 and "no feedback store" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "f.jsonl").exists()
+
+
+def test_with_postgresql_feedback_is_kept_beside_the_review_status(index_copy: Path, postgres_url: str) -> None:
+    """FOLLOWUP_OVERRIDES_URL: the same route and export, the rows in PostgreSQL, nothing in a SQLite file."""
+    settings = AppSettings.of(index_dir=index_copy, feedback_questions=True, overrides_url=SecretStr(postgres_url))
+    with TestClient(create_app(settings)) as client:
+        chunk = _first_passage(client)
+        body = {"question": QUESTION, "kind": "helpful", "chunk_id": chunk}
+        assert client.post("/v1/feedback", json=body).status_code == 201
+    assert not (index_copy / "overrides.sqlite").exists()
+    (row,) = PostgresFeedbackStore(postgres_url).all()
+    assert (row.question, row.chunk_id, row.kind.value) == (QUESTION, chunk, "helpful")
+    out = index_copy.parent / "feedback.jsonl"
+    export = ["feedback", "export", "--index", str(index_copy), "--out", str(out)]
+    result = runner.invoke(cli, export, env={"FOLLOWUP_OVERRIDES_URL": postgres_url})
+    assert result.exit_code == 0, result.output
+    (exported,) = load_gold(out)
+    assert exported.relevant == [chunk]
