@@ -46,6 +46,7 @@ POSTGRES_SCHEMA = "CREATE TABLE IF NOT EXISTS followup_feedback (id BIGSERIAL PR
     ", ".join(f"{name} {kind}" for name, _, kind in _TABLE)
 )
 _COLUMNS = ", ".join(name for name, _, _ in _TABLE)
+_READ = "kind, chunk_id, article_id, question_sha256, question, history"  # what `_stored` reads, in its order
 
 
 class FeedbackKind(StrEnum):
@@ -63,7 +64,7 @@ class Feedback:
     chunk_id: str | None
     index_version: str | None
 
-    def row(self, keep_question: bool, at: dt.datetime) -> tuple[object, ...]:
+    def row(self, keep_question: bool, at: dt.datetime | str) -> tuple[object, ...]:
         """The stored row: the question's text and earlier turns only when kept, its digest always."""
         digest = question_digest(self.question, self.article_id, self.history)
         text = self.question if keep_question else None
@@ -104,19 +105,14 @@ class SqliteFeedbackStore:
         self._db.executescript(SQLITE_SCHEMA)
 
     def add(self, feedback: Feedback, keep_question: bool) -> int:
-        row = feedback.row(keep_question, dt.datetime.now(dt.UTC))
+        row = feedback.row(keep_question, dt.datetime.now(dt.UTC).isoformat())  # SQLite has no timestamp type
         with self._lock:
-            cursor = self._db.execute(
-                f"INSERT INTO feedback ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (row[0].isoformat() if isinstance(row[0], dt.datetime) else row[0], *row[1:]),
-            )
+            cursor = self._db.execute(f"INSERT INTO feedback ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
         return int(cursor.lastrowid or 0)
 
     def all(self) -> list[StoredFeedback]:
         with self._lock:
-            rows = self._db.execute(
-                "SELECT kind, chunk_id, article_id, question_sha256, question, history FROM feedback ORDER BY id"
-            ).fetchall()
+            rows = self._db.execute(f"SELECT {_READ} FROM feedback ORDER BY id").fetchall()
         return [_stored(row) for row in rows]
 
     def close(self) -> None:
@@ -141,10 +137,7 @@ class PostgresFeedbackStore:
 
     def all(self) -> list[StoredFeedback]:
         with self._connect() as conn:
-            rows = conn.execute(
-                "SELECT kind, chunk_id, article_id, question_sha256, question, history FROM followup_feedback "
-                "ORDER BY id"
-            ).fetchall()
+            rows = conn.execute(f"SELECT {_READ} FROM followup_feedback ORDER BY id").fetchall()
         return [_stored(tuple(row)) for row in rows]
 
     def close(self) -> None:

@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from benchmarks.figures import BenchmarkResult, Figures
+from benchmarks.figures import BenchmarkResult, EncoderRate, Figures
 from benchmarks.report import _mem, _ms, _size_label, read_runs
 from eval.summary import Row, Target, cli, table
 
@@ -82,19 +82,13 @@ class WrkRun(BaseModel):
     load_average_after: list[float]
 
 
-class EncoderLimit(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    ms_per_question: float
-    requests_per_s: float
-
-
 class Throughput(BaseModel):
     """What `python -m benchmarks.throughput --json` writes."""
 
     command: str
     started_utc: str
     runs: list[WrkRun]
-    encoder_limit: EncoderLimit | None = None  # runs before issue 30 did not time the encoder
+    encoder_limit: EncoderRate | None = None  # runs before issue 30 did not time the encoder
 
     @property
     def questions(self) -> str:

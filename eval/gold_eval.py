@@ -100,13 +100,9 @@ def evaluate_gold(
             for group, ids in _groups(part).items():
                 subset = {q: qrels[q] for q in ids}
                 row = score(subset, {q: gold.runs[mode][q] for q in subset})
-                row["answered"] = _share(gold.ranked[mode], ids, answered=True)
+                row["answered"] = outcome_share(gold.ranked[mode], ids, Outcome.ANSWERED)
                 results[f"{mode} · {split.value} · {group}"] = row
     return EvalResult(path.stem, "gold", len(qrels), results, time.perf_counter() - started, gold.runs), gold, qrels
-
-
-def _share(ranked: dict[str, Ranked], ids: set[str], answered: bool) -> float:
-    return sum(ranked[q].answered == answered for q in ids) / len(ids) if ids else float("nan")
 
 
 def outcome_share(ranked: dict[str, Ranked], ids: set[str] | list[str], outcome: Outcome) -> float:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -180,6 +180,25 @@ class AnswerabilityModel(BaseModel):
     calibration_source: str = "pseudo-questions"
     training: dict[str, int]
     draws: int = 1  # draws of free labels averaged into this model (rag/answerability_training.py)
+
+    @classmethod
+    def uncalibrated(
+        cls, mean: Iterable[float], scale: Iterable[float], coef: Iterable[float], intercept: float
+    ) -> AnswerabilityModel:
+        """The logistic model of `FEATURES` alone, before calibration sets its threshold and floor."""
+        return cls(
+            features=list(FEATURES),
+            mean=[float(x) for x in mean],
+            scale=[float(x) for x in scale],
+            coef=[float(x) for x in coef],
+            intercept=float(intercept),
+            threshold=0.0,
+            target_answered=0.0,
+            floor=0.0,
+            floor_answered=0.0,
+            calibration_questions=0,
+            training={},
+        )
 
     def probability(self, values: NDArray[np.float64]) -> float:
         z = (values - np.asarray(self.mean)) / np.asarray(self.scale)

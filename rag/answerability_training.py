@@ -213,19 +213,7 @@ def _fit(matrix: NDArray[np.float64], labels: NDArray[np.int_]) -> Answerability
     scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
     classifier = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000)
     classifier.fit((matrix - scaler.mean_) / scale, labels)
-    return AnswerabilityModel(
-        features=list(FEATURES),
-        mean=[float(x) for x in scaler.mean_],
-        scale=[float(x) for x in scale],
-        coef=[float(x) for x in classifier.coef_[0]],
-        intercept=float(classifier.intercept_[0]),
-        threshold=0.0,
-        target_answered=0.0,
-        floor=0.0,
-        floor_answered=0.0,
-        calibration_questions=0,
-        training={},
-    )
+    return AnswerabilityModel.uncalibrated(scaler.mean_, scale, classifier.coef_[0], classifier.intercept_[0])
 
 
 def train(
@@ -263,7 +251,8 @@ def average(members: list[AnswerabilityModel]) -> AnswerabilityModel:
     raw = [np.asarray(m.coef) / np.asarray(m.scale) for m in members]  # each member's weights per raw feature unit
     weights = np.mean(raw, axis=0)
     intercept = float(np.mean([m.intercept - float(w @ np.asarray(m.mean)) for m, w in zip(members, raw, strict=True)]))
-    threshold = _mean_logit([m.threshold for m in members])
+    bounded = np.clip([m.threshold for m in members], 1e-6, 1 - 1e-6)
+    threshold = float(1 / (1 + np.exp(-np.mean(np.log(bounded / (1 - bounded))))))
     training: dict[str, int] = {}
     for member in members:
         for kind, count in member.training.items():
@@ -281,11 +270,6 @@ def average(members: list[AnswerabilityModel]) -> AnswerabilityModel:
             "draws": len(members),
         }
     )
-
-
-def _mean_logit(probabilities: list[float]) -> float:
-    bounded = np.clip(probabilities, 1e-6, 1 - 1e-6)
-    return float(1 / (1 + np.exp(-np.mean(np.log(bounded / (1 - bounded))))))
 
 
 def train_one(

@@ -13,20 +13,8 @@ from rag.answerability import FEATURES, AnswerabilityModel
 def _model() -> AnswerabilityModel:
     """Probability rises with the first feature alone; threshold 0.5 answers a positive first feature."""
     n = len(FEATURES)
-    coef = [10.0] + [0.0] * (n - 1)
-    return AnswerabilityModel(
-        features=list(FEATURES),
-        mean=[0.0] * n,
-        scale=[1.0] * n,
-        coef=coef,
-        intercept=0.0,
-        threshold=0.5,
-        target_answered=0.95,
-        floor=0.2,
-        floor_answered=0.98,
-        calibration_questions=0,
-        training={},
-    )
+    model = AnswerabilityModel.uncalibrated([0.0] * n, [1.0] * n, [10.0] + [0.0] * (n - 1), 0.0)
+    return model.model_copy(update={"threshold": 0.5, "target_answered": 0.95, "floor": 0.2, "floor_answered": 0.98})
 
 
 def _features(first: float) -> np.ndarray:

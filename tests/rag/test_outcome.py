@@ -11,18 +11,9 @@ from rag.outcome import NEAREST, NO_WORDS, NOT_ANSWERED, decide, not_mentioned
 from rag.passages import cited_references
 from rag.types import Outcome
 
-MODEL = AnswerabilityModel(
-    features=list(FEATURES),
-    mean=[0.0] * len(FEATURES),
-    scale=[1.0] * len(FEATURES),
-    coef=[0.0] * len(FEATURES),
-    intercept=0.0,
-    threshold=0.3,
-    target_answered=0.95,
-    floor=0.05,
-    floor_answered=0.99,
-    calibration_questions=100,
-    training={},
+N = len(FEATURES)
+MODEL = AnswerabilityModel.uncalibrated([0.0] * N, [1.0] * N, [0.0] * N, 0.0).model_copy(
+    update={"threshold": 0.3, "target_answered": 0.95, "floor": 0.05, "floor_answered": 0.99}
 )
 
 
