@@ -41,6 +41,7 @@ async def ask(body: AskRequest, answerer: AnswererDep, server: ServerSettingsDep
         "top_k": body.top_k,
         "question_chars": len(body.question),
         "context": bool(body.article_id or body.history),
+        "answered": answer.answered,
         "outcome": answer.outcome.value,
         "answerability": answer.answerability,
         "passages": len(answer.passages),
