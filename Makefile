@@ -21,7 +21,7 @@ ifeq ($(CORPUS),corpus)
 export FOLLOWUP_ANSWERABILITY_CALIBRATION ?= eval/gold/sample.jsonl
 endif
 
-.PHONY: serve test index lint typecheck clean chromium postgresql wordnet wrk
+.PHONY: serve test index lint typecheck clean chromium postgresql wordnet wrk reader
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,12 @@ serve: $(VENV)/.installed-serve $(INDEX)/CURRENT
 
 index: $(VENV)/.installed-serve
 	$(BIN)/followup index build --corpus $(CORPUS) --index $(INDEX)
+
+# Trains the reader and writes it into rag/reader/model/ (about 90 minutes on 2 cores; resumable). Never run by
+# serve or test: the trained reader is committed with its card.
+reader: $(VENV)/.installed-serve
+	$(PIP) install -c constraints.txt -e '.[train]'
+	$(BIN)/python -m rag.reader.train --minutes 85
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -87,6 +87,60 @@ def encoder_limit(questions: list[str], cores: int | None = None) -> EncoderLimi
     return EncoderLimit(len(questions), round(per_question, 2), count, round(count * 1000 / per_question, 1))
 
 
+@dataclass(frozen=True)
+class ReaderLimit:
+    """What the served reader alone would allow (its median time to read a question's top N passages, one thread,
+    one question at a time), and with the query encoder: the requests/s the cores would answer if embedding the
+    question and reading its passages were all a request cost."""
+
+    questions: int
+    top_n: int
+    ms_per_question: float
+    cores: int
+    requests_per_s: float
+    encoder_and_reader_requests_per_s: float
+
+
+def reader_limit(bodies: list[dict[str, object]], index: Path, encoder: EncoderLimit) -> ReaderLimit | None:
+    """Times the reader `make serve` uses on each question's top N passages as the pipeline ranks them (for a
+    follow-up, on its article's page); None with FOLLOWUP_READER=false."""
+    from eval.runner import served_answerer
+    from index.embedder import Embedder
+    from index.store import load_index
+    from rag.reader.rerank import load_reader
+    from rag.settings import PipelineSettings
+
+    settings = PipelineSettings()
+    if not settings.retrieval.reader:
+        return None
+    reader = load_reader(settings.retrieval.reader_path, threads=1)
+    ranking = settings.replace(reader=False, abstention=False)
+    answerer = served_answerer(load_index(index), ranking, Embedder(settings.index.resolved_model_path()))
+    n = settings.retrieval.reader_top_n
+    read: list[tuple[str, list[str]]] = []
+    for body in bodies:
+        article = body.get("article_id")
+        hits = answerer.search(str(body["question"]), article_id=str(article) if article else None).hits[:n]
+        read.append((str(body["question"]), [answerer.index.chunks[h.row].embed_text for h in hits]))
+    for question, passages in read[:10]:  # warm-up
+        reader.logits(question, passages)
+    times = []
+    for question, passages in read:
+        started = time.perf_counter()
+        reader.logits(question, passages)
+        times.append((time.perf_counter() - started) * 1000)
+    per_question = float(np.median(times))
+    both = encoder.cores * 1000 / (per_question + encoder.ms_per_question)
+    return ReaderLimit(
+        len(read),
+        n,
+        round(per_question, 2),
+        encoder.cores,
+        round(encoder.cores * 1000 / per_question, 1),
+        round(both, 1),
+    )
+
+
 def of_kind(bodies: list[dict[str, object]], kind: str) -> list[dict[str, object]]:
     """`plain`: questions asked without context; `followup`: asked with an article open; `all`: every one."""
     if kind == "plain":
@@ -246,6 +300,9 @@ def main(argv: list[str] | None = None) -> int:
     # Before the server starts: loading its model and index would slow the encoder being timed.
     limit = encoder_limit([str(b["question"]) for b in questions])
     print(json.dumps({"encoder_limit": asdict(limit)}))
+    reading = reader_limit(questions, args.index, limit)
+    print(json.dumps({"reader_limit": asdict(reading) if reading else None}))
+    both = reading.encoder_and_reader_requests_per_s if reading else limit.requests_per_s
     with (work / "throughput-server.log").open("wb") as log:
         server = subprocess.Popen(command, cwd=args.code, env=env, stdout=subprocess.DEVNULL, stderr=log)
     runs: list[WrkRun] = []
@@ -275,8 +332,7 @@ def main(argv: list[str] | None = None) -> int:
             runs.append(run_wrk(base, script, concurrency, args.seconds, process))
             if profiler is not None:
                 profiler.wait(timeout=60)
-            share = runs[-1].requests_per_s / limit.requests_per_s
-            print(json.dumps(asdict(runs[-1]) | {"share_of_encoder_limit": round(share, 3)}))
+            print(json.dumps(asdict(runs[-1]) | _shares(runs[-1], limit.requests_per_s, both)))
         if args.flame and args.flame.suffix == ".txt":
             print(json.dumps(profile_shares(args.flame.read_text(encoding="utf-8"))))
     finally:
@@ -287,13 +343,18 @@ def main(argv: list[str] | None = None) -> int:
             "command": "python -m benchmarks.throughput " + " ".join(sys.argv[1:] if argv is None else argv),
             "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "encoder_limit": asdict(limit),
-            "runs": [
-                asdict(run) | {"share_of_encoder_limit": round(run.requests_per_s / limit.requests_per_s, 3)}
-                for run in runs
-            ],
+            "reader_limit": asdict(reading) if reading else None,
+            "runs": [asdict(run) | _shares(run, limit.requests_per_s, both) for run in runs],
         }
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     return 0
+
+
+def _shares(run: WrkRun, encoder: float, encoder_and_reader: float) -> dict[str, float]:
+    return {
+        "share_of_encoder_limit": round(run.requests_per_s / encoder, 3),
+        "share_of_encoder_and_reader_limit": round(run.requests_per_s / encoder_and_reader, 3),
+    }
 
 
 def _questions(args: argparse.Namespace) -> list[dict[str, object]]:

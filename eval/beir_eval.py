@@ -17,7 +17,7 @@ from index.embedder import Embedder
 from index.store import IndexUnavailable, LoadedIndex, load_index
 from rag.answerability import AnswerabilityModel
 from rag.answerability_training import TRAINING_KEY
-from rag.building import build_index
+from rag.building import build_index, learnt_reader
 from rag.settings import PipelineSettings
 from rag.types import Mode
 
@@ -48,6 +48,8 @@ class EvalResult:
 def index_cache_key(data: BeirSet, settings: PipelineSettings) -> str:
     """Same corpus, index settings (model included) and answerability features → same cached index."""
     key = f"{data.fingerprint()}\n{settings.index.index_fingerprint()}\n{TRAINING_KEY}"
+    if settings.retrieval.reader:  # indexes learnt without the reader keep their key
+        key += f"\n{learnt_reader(settings)}"
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 

@@ -21,7 +21,7 @@ from index.store import IndexUnavailable, LoadedIndex, load_index
 from rag.answer import Answerer, Ranked
 from rag.answerability import AnswerabilityModel
 from rag.answerability_training import TRAINING_KEY
-from rag.building import build_index
+from rag.building import build_index, learnt_reader
 from rag.settings import PipelineSettings
 from rag.types import Mode, Outcome
 
@@ -33,7 +33,10 @@ def cached_corpus_index(
     corpus_dir: Path, settings: PipelineSettings, embedder: Embedder, cache_dir: Path
 ) -> LoadedIndex:
     # How the answerability model is trained is in the key: a change to it builds beside, not over, the cache.
-    key = hashlib.sha256(f"{corpus_hash(corpus_dir)}\n{settings.index.index_fingerprint()}\n{TRAINING_KEY}".encode())
+    learnt = f"{corpus_hash(corpus_dir)}\n{settings.index.index_fingerprint()}\n{TRAINING_KEY}"
+    if settings.retrieval.reader:  # indexes learnt without the reader keep their key
+        learnt += f"\n{learnt_reader(settings)}"
+    key = hashlib.sha256(learnt.encode())
     index_dir = cache_dir / f"corpus-{key.hexdigest()[:16]}"
     try:
         index = load_index(index_dir)

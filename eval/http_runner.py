@@ -39,10 +39,11 @@ def ask_all(
                 raise ServerError(f"{url}/v1/ask answered {response.status_code} to question {q.id}")
             answer = response.json()
             answered[q.id] = bool(answer["answered"])
-            passages[q.id] = {p["chunk_id"]: float(p["score"]) for p in answer["passages"]}
+            # by rank, as served: the reader orders its top passages, not the fused score
+            passages[q.id] = {p["chunk_id"]: 1.0 / int(p["rank"]) for p in answer["passages"]}
             ranked: dict[str, float] = {}
             for p in answer["passages"]:
-                ranked.setdefault(p["article_id"], float(p["score"]))
+                ranked.setdefault(p["article_id"], 1.0 / int(p["rank"]))
             documents[q.id] = ranked
     return passages, documents, answered
 

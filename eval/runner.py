@@ -47,9 +47,15 @@ def passage_run(answerer: Answerer, ranked: dict[str, Ranked], depth: int, as_se
     return {
         qid: {}
         if as_served and not r.answered
-        else {chunks[h.row].chunk_id: h.fused for h in answerer.servable_prefix(r.hits, depth)}
+        else _by_rank([chunks[h.row].chunk_id for h in answerer.servable_prefix(r.hits, depth)])
         for qid, r in ranked.items()
     }
+
+
+def _by_rank(ids: list[str]) -> dict[str, float]:
+    """Each id scored by its place (first highest): ranx orders a run by score, and the served order is not the
+    fused score's where the reader reordered the top passages."""
+    return {doc: float(len(ids) - i) for i, doc in enumerate(ids)}
 
 
 def document_run(answerer: Answerer, ranked: dict[str, Ranked], depth: int, as_served: bool = False) -> Run:
@@ -57,13 +63,13 @@ def document_run(answerer: Answerer, ranked: dict[str, Ranked], depth: int, as_s
     chunks = answerer.index.chunks
     run: Run = {}
     for qid, r in ranked.items():
-        documents: dict[str, float] = {}
+        documents: dict[str, None] = {}
         if r.answered or not as_served:
             for hit in r.hits:
-                documents.setdefault(chunks.article_id(hit.row), hit.fused)
+                documents.setdefault(chunks.article_id(hit.row))
                 if len(documents) == depth:
                     break
-        run[qid] = documents
+        run[qid] = _by_rank(list(documents))
     return run
 
 

@@ -33,6 +33,7 @@ from rag.language.interrogatives import interrogative_terms
 from rag.outcome import NOT_ANSWERED, Decision, decide
 from rag.passages import to_passage
 from rag.ranking import Ranker, Retrieved
+from rag.reader.rerank import load_reader, reader_key, reread
 from rag.related import RelatedFinder
 from rag.servable import Servable
 from rag.settings import RelatedSettings, RetrievalSettings
@@ -90,6 +91,17 @@ class Answerer:
         self.ranker = Ranker(index, settings)
         self.servable = Servable(index, overrides)
         self.answerability_model = AnswerabilityModel.load(index.directory) if settings.abstention else None
+        self.reader = load_reader(settings.reader_path, settings.reader_threads) if settings.reader else None
+        model = self.answerability_model
+        if model is not None:
+            serving = reader_key(settings.reader, settings.reader_path, settings.reader_top_n)
+            if model.reader != serving:
+                setting = f"FOLLOWUP_READER={str(model.reads_reader).lower()}"
+                raise IndexUnavailable(
+                    f"the index's answerability model learnt from {model.reader!r} and this server runs {serving!r}: "
+                    f"serve it as it was built ({setting}, the same FOLLOWUP_READER_PATH and FOLLOWUP_READER_TOP_N) "
+                    "or rebuild the index"
+                )
         self._bm25_saturation = index.manifest.bm25.k1 + 1
         self._centroid = corpus_centroid(index.dense)
         self._interrogatives = interrogative_terms(index.bm25.tokenize)
@@ -144,7 +156,7 @@ class Answerer:
         plain_ranking = self.ranker.fuse(plain, mode)
         plain_hybrid = plain_ranking if mode is Mode.HYBRID else None  # answerability reads the plain question
         centroid_cosine = float(plain_vector @ self._centroid) if len(self._centroid) else 0.0
-        answerability, values = self._answerability(question, plain, plain_hybrid, article, centroid_cosine)
+        values = self._answerability_features(question, plain, plain_hybrid, article, centroid_cosine)
         hits = plain_ranking
         if contextual is not None:  # everything above overlaps the contextual query's embedding
             assert embedding is not None
@@ -155,6 +167,16 @@ class Answerer:
             echo = self._answer_rows(article)
             contextual_ranking = self.ranker.rank(contextual, contextual_vector, mode, blocked | echo, asking=question)
             hits = merge(hits, placed_as_plain(contextual_ranking, hits, echo), self.settings.rrf_k)
+        if self.reader is not None:  # the question as the clinician asked it, beside each of the top passages
+            n = self.settings.reader_top_n
+            if mode is Mode.HYBRID:
+                read = reread(self.reader, question, hits, self.index.chunks, n)
+                hits = read.hits
+            else:  # a one-retriever ranking is a baseline: kept as it is, the feature read on the hybrid one
+                read = reread(self.reader, question, self.ranker.fuse(plain, Mode.HYBRID), self.index.chunks, n)
+            if values is not None:
+                values = np.append(values, read.best_logit)
+        answerability = self._answerability(values)
         unmentioned = self.foreign.unmentioned(question, self.index.bm25.tokenize)
         decision = decide(
             answerability,
@@ -172,17 +194,25 @@ class Answerer:
         chunks = self.index.chunks
         return frozenset(r for r in self.servable.rows_of(article.id) if chunks.section_of(r) == heading)
 
-    def _answerability(
+    def _answerability(self, values: NDArray[np.float64] | None) -> float:
+        if values is None:
+            return 0.0  # no words to answer
+        if self.answerability_model is None:
+            return 1.0  # an index built without the model (or abstention off): answer what has words
+        return self.answerability_model.probability(values)
+
+    def _answerability_features(
         self,
         question: str,
         plain: Retrieved,
         plain_hybrid: list[FusedHit] | None,
         article: Article | None,
         centroid_cosine: float,
-    ) -> tuple[float, NDArray[np.float64] | None]:
+    ) -> NDArray[np.float64] | None:
+        """The answerability features of the plain question (the reader's, read after ranking, come last)."""
         terms = self.index.bm25.tokenize(question)
         if not terms or not _WORD.search(question):
-            return 0.0, None
+            return None
         # Coverage is of what the question is about: a wh-word the corpus happens to use ("what") would otherwise
         # be the covered rarest term of "What is the capital of France?". A question of wh-words only keeps them.
         terms = [t for t in terms if t not in self._interrogatives] or terms
@@ -199,10 +229,7 @@ class Answerer:
         candidates = [self.index.chunks.article_id(fused[0].row)] if fused else []
         candidates += [article.id] if article is not None else []
         coverings = [question_terms.covered(partial(self._held_by_article, a)) for a in candidates]
-        values = features(question_terms, plain, fused, coverings, self._bm25_saturation, centroid_cosine)
-        if self.answerability_model is None:
-            return 1.0, values  # an index built without the model (or abstention off): answer what has words
-        return self.answerability_model.probability(values), values
+        return features(question_terms, plain, fused, coverings, self._bm25_saturation, centroid_cosine)
 
     def _held_by_article(self, article_id: str, terms: list[str]) -> NDArray[np.bool_]:
         return self.ranker.bm25.held_by(terms, self.servable.rows_of(article_id))

@@ -41,6 +41,8 @@ FEATURES = (
     "cosine_over_centroid",
     "foreign_medical",
 )
+# With the reader on (FOLLOWUP_READER), the logit of its best score over the passages it read comes last.
+READER_FEATURE = "reader_best_logit"
 CENTROID_SAMPLE = 20_000  # passages averaged for the corpus centroid (a strided sample beyond that)
 
 
@@ -180,17 +182,21 @@ class AnswerabilityModel(BaseModel):
     calibration_source: str = "pseudo-questions"
     training: dict[str, int]
     draws: int = 1  # draws of free labels averaged into this model (rag/answerability_training.py)
+    # The reader it learnt from (rag.reader.rerank.reader_key): served only with that reader, or with none if off.
+    reader: str = "reader off"
 
     @classmethod
     def uncalibrated(
         cls, mean: Iterable[float], scale: Iterable[float], coef: Iterable[float], intercept: float
     ) -> AnswerabilityModel:
-        """The logistic model of `FEATURES` alone, before calibration sets its threshold and floor."""
+        """The logistic model of `FEATURES` (and the reader's, when given one more weight), before calibration sets
+        its threshold and floor."""
+        coef = [float(x) for x in coef]
         return cls(
-            features=list(FEATURES),
+            features=[*FEATURES, READER_FEATURE] if len(coef) == len(FEATURES) + 1 else list(FEATURES),
             mean=[float(x) for x in mean],
             scale=[float(x) for x in scale],
-            coef=[float(x) for x in coef],
+            coef=coef,
             intercept=float(intercept),
             threshold=0.0,
             target_answered=0.0,
@@ -199,6 +205,11 @@ class AnswerabilityModel(BaseModel):
             calibration_questions=0,
             training={},
         )
+
+    @property
+    def reads_reader(self) -> bool:
+        """Whether the model reads the reader's score (trained on an index served with FOLLOWUP_READER on)."""
+        return READER_FEATURE in self.features
 
     def probability(self, values: NDArray[np.float64]) -> float:
         z = (values - np.asarray(self.mean)) / np.asarray(self.scale)
@@ -221,7 +232,7 @@ class AnswerabilityModel(BaseModel):
         if missing:
             raise IndexUnavailable(f"{path}: written before {', '.join(missing)} existed: {REBUILD}")
         model = cls.model_validate(raw)
-        if tuple(model.features) != FEATURES:
+        if tuple(model.features) not in (FEATURES, (*FEATURES, READER_FEATURE)):
             raise IndexUnavailable(
                 f"{path}: trained on other answerability features than this version computes: {REBUILD}"
             )

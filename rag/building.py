@@ -15,6 +15,7 @@ from index.store import LoadedIndex
 from rag.answer import Answerer
 from rag.answerability import MODEL_FILE
 from rag.answerability_training import TRAINING_KEY, train
+from rag.reader.rerank import reader_key
 from rag.settings import PipelineSettings
 
 log = logging.getLogger(__name__)
@@ -47,18 +48,27 @@ def answerability_learner(settings: PipelineSettings, embedder: Embedder) -> Lea
             model.draws,
             model.training,
         )
+        model = model.model_copy(update={"reader": learnt_reader(settings)})
         return {MODEL_FILE: model.model_dump_json(indent=2).encode()}
 
     calibration = build.answerability_calibration
     calibration_hash = hashlib.sha256(calibration.read_bytes()).hexdigest() if calibration else ""
     # Everything that shapes the model besides the index: how it is trained, the retrieval it is trained on.
     learnt = [build.model_dump_json(exclude=_NOT_LEARNT), retrieval.model_dump_json(exclude=_NOT_LEARNT)]
-    key = "\n".join([TRAINING_KEY, calibration_hash, *learnt])
+    key = "\n".join([TRAINING_KEY, calibration_hash, *learnt, learnt_reader(settings)])
     return Learner("answerability", key, learn)
+
+
+def learnt_reader(settings: PipelineSettings) -> str:
+    """The reader the answerability model learns from (its weights by checksum), for keys of learnt stages."""
+    retrieval = settings.retrieval
+    return reader_key(retrieval.reader, retrieval.reader_path, retrieval.reader_top_n)
 
 
 # Settings that never change what a build learns (where things are, how many at a time).
 _NOT_LEARNT = {
+    "reader_threads",
+    "reader_path",  # the reader's weights are in the key (`learnt_reader`), not where they lie
     "answerability_calibration",  # its content is in the key, not where it lies
     "index_dir",
     "corpus_dir",

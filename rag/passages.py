@@ -29,7 +29,12 @@ def to_passage(index: LoadedIndex, rank: int, hit: FusedHit) -> Passage:
         last_updated=article.last_updated,
         url=article.url,
         scores=Scores(
-            bm25=hit.bm25, bm25_rank=hit.bm25_rank, dense=hit.dense, dense_rank=hit.dense_rank, fused=hit.fused
+            bm25=hit.bm25,
+            bm25_rank=hit.bm25_rank,
+            dense=hit.dense,
+            dense_rank=hit.dense_rank,
+            fused=hit.fused,
+            reader=None if hit.reader is None else round(hit.reader, 4),
         ),
     )
 

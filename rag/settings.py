@@ -58,6 +58,21 @@ class RetrievalSettings(BaseSettings):
         "article answers the question. Every answer carries its answerability (0–1) either way.",
     )
 
+    reader: bool = Field(
+        default=True,
+        description="Rerank the best fused passages with the reader trained here (rag/reader/) and let its score of "
+        "the best one weigh in the answerability model; false serves the fused order and today's features.",
+    )
+    reader_path: Path | None = Field(
+        default=None,
+        description="A reader folder (reader.onnx, tokenizer.json, card.json, as python -m rag.reader.train writes "
+        "it); default: the one shipped in rag/reader/model/.",
+    )
+    reader_top_n: int = Field(
+        default=10, ge=1, le=100, description="Passages the reader reads per question (the rest keep the fused order)."
+    )
+    reader_threads: int = Field(default=1, ge=1, description="onnxruntime threads of the reader's own session.")
+
     @field_validator("query_onnx_path")
     @classmethod
     def _onnx_file_exists(cls, value: Path | None) -> Path | None:

@@ -43,6 +43,7 @@ class FusedHit(NamedTuple):
     bm25_rank: int | None = None
     dense: float | None = None
     dense_rank: int | None = None
+    reader: float | None = None  # the reader's probability that the passage answers the question (rag/reader/)
 
 
 class Scores(BaseModel):
@@ -51,6 +52,11 @@ class Scores(BaseModel):
     dense: float | None
     dense_rank: int | None
     fused: float
+    reader: float | None = Field(
+        default=None,
+        description="The reader's probability (0-1) that the passage answers the question; null for passages it did "
+        "not read (beyond its top N, or FOLLOWUP_READER=false). The passages it read come first, in its order.",
+    )
 
 
 class Outcome(StrEnum):
