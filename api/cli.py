@@ -296,6 +296,7 @@ def eval_command(
         abstention_table,
         cached_corpus_index,
         evaluate_gold,
+        outcome_figures,
         relevant_in_top3,
         separation_table,
     )
@@ -334,6 +335,7 @@ def eval_command(
             served_mode = "hybrid" if "hybrid" in runs.ranked else chosen[-1]
             served = runs.ranked[served_mode]
             shown = relevant_in_top3(answerer, served, qrels)
+            result.outcomes = outcome_figures(questions, served, shown)
             typer.echo("\n".join(abstention_table(questions, served, shown)) + "\n")
             target = settings.index.answerability_target
             typer.echo("\n".join(separation_table(questions, served, target)) + "\n")

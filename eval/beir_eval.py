@@ -34,15 +34,18 @@ class EvalResult:
     results: dict[str, dict[str, float]]
     seconds: float
     runs: dict[str, Run] = field(default_factory=dict)
+    # gold sets: each kind of question by outcome, per split and over both (`eval.gold_eval.outcome_figures`)
+    outcomes: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, object]:
-        return {
+        written: dict[str, object] = {
             "dataset": self.dataset,
             "split": self.split,
             "queries": self.queries,
             "results": self.results,
             "seconds": round(self.seconds, 1),
         }
+        return written | ({"outcomes": self.outcomes} if self.outcomes else {})
 
 
 def index_cache_key(data: BeirSet, settings: PipelineSettings) -> str:

@@ -140,6 +140,34 @@ def abstention_table(
     return lines
 
 
+def outcome_figures(
+    questions: list[GoldQuestion], ranked: dict[str, Ranked], relevant_in_top3: set[str]
+) -> dict[str, dict[str, float]]:
+    """What `abstention_table` prints, as figures: per split and over both ("all"), each kind of question's count
+    and share answered, uncertain and declined, and for answerable ones the share answered or uncertain with a
+    relevant passage in the first three."""
+    figures: dict[str, dict[str, float]] = {}
+    splits: list[tuple[str, list[GoldQuestion]]] = [
+        (s.value, [q for q in questions if q.split is s]) for s in GoldSplit
+    ]
+    for name, part in [*splits, ("all", questions)]:
+        kinds = {
+            "answerable": [q.id for q in part if q.answerable],
+            "off-topic": [q.id for q in part if q.scope is Scope.OFF_TOPIC],
+            "near miss": [q.id for q in part if q.scope is Scope.NEAR_MISS],
+        }
+        for kind, ids in kinds.items():
+            if not ids:
+                continue
+            row = {"questions": float(len(ids))}
+            row |= {outcome.value: outcome_share(ranked, ids, outcome) for outcome in Outcome}
+            if kind == "answerable":
+                found = [q for q in ids if ranked[q].decision.shows_passages and q in relevant_in_top3]
+                row["answered or uncertain, relevant in top 3"] = len(found) / len(ids)
+            figures[f"{name} · {kind}"] = row
+    return figures
+
+
 def relevant_in_top3(answerer: Answerer, ranked: dict[str, Ranked], qrels: dict[str, dict[str, int]]) -> set[str]:
     """The questions whose first three servable passages, whatever the outcome, hold a relevant one."""
     chunks = answerer.index.chunks

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from eval.datasets import GoldQuestion, GoldSplit, Scope, load_gold
-from eval.gold_eval import abstention_table, run_gold, separation_table
+from eval.gold_eval import abstention_table, outcome_figures, run_gold, separation_table
 from rag.answer import Answerer, Ranked
 from rag.outcome import Decision
 from rag.types import Mode, Outcome
@@ -37,6 +37,24 @@ def test_the_outcome_table_counts_each_kind_by_outcome() -> None:
     # a0 answered and a2 uncertain show a relevant passage; a3 has one but is declined, a1 shows none
     assert rows["report", "answerable"] == ["4", "50.0%", "25.0%", "25.0%", "50.0%"]
     assert rows["report", "off-topic"] == ["1", "0.0%", "100.0%", "0.0%", "–"]
+
+
+def test_the_outcome_figures_are_the_table_as_numbers_per_split_and_over_both() -> None:
+    questions = [GoldQuestion(id=f"a{i}", question="q", split=GoldSplit.REPORT) for i in range(2)] + [
+        GoldQuestion(id="o1", question="q", answerable=False, scope=Scope.OFF_TOPIC, split=GoldSplit.TUNE),
+        GoldQuestion(id="o2", question="q", answerable=False, scope=Scope.OFF_TOPIC, split=GoldSplit.REPORT),
+    ]
+    ranked = {"a0": _ranked(0.9), "a1": _ranked(0.1), "o1": _ranked(0.1), "o2": _ranked(0.3)}
+    figures = outcome_figures(questions, ranked, relevant_in_top3={"a0", "a1"})
+    assert figures["report · answerable"] == {
+        "questions": 2.0,
+        "answered": 0.5,
+        "uncertain": 0.0,
+        "declined": 0.5,
+        "answered or uncertain, relevant in top 3": 0.5,
+    }
+    assert figures["all · off-topic"]["declined"] == 0.5 and figures["tune · off-topic"]["declined"] == 1.0
+    assert "tune · answerable" not in figures
 
 
 def test_the_table_gives_auc_and_what_the_best_threshold_for_the_target_declines() -> None:
