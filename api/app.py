@@ -16,6 +16,7 @@ from api import errors, metrics
 from api.body_limit import BodySizeLimit
 from api.feedback import open_feedback_store
 from api.metrics import IndexFacts, Metrics, index_facts
+from api.rate_limit import RateLimiter
 from api.routes import admin, articles, ask, feedback, health, pages, related
 from api.schemas import error_responses
 from api.security import check_startup, require_api_key
@@ -40,7 +41,11 @@ def create_app(settings: AppSettings) -> FastAPI:
         use_threads_per_query(settings.retrieval.query_threads)
         # First: an unreachable status database fails in a second.
         overrides = open_override_store(settings.resolved_overrides_db(), server.overrides_url)
-        app.state.feedback = open_feedback_store(settings.resolved_overrides_db(), server.overrides_url)
+        # Apart from review status: its own file, or its own tables and pool.
+        feedback_store = open_feedback_store(
+            settings.resolved_feedback_db(), settings.feedback_bounds(), server.overrides_url
+        )
+        app.state.feedback = feedback_store
         embedder = Embedder(settings.index.resolved_model_path(), settings.index.embed_batch_size)
         state = ServerState(settings, embedder, overrides, settings.served_query_encoder())
         unhook = _reload_on_sighup(state)  # before loading: a HUP during start-up must not kill the process
@@ -51,7 +56,7 @@ def create_app(settings: AppSettings) -> FastAPI:
         finally:
             unhook()
             overrides.close()
-            app.state.feedback.close()
+            feedback_store.close()
 
     app = FastAPI(
         title="Followup",
@@ -60,6 +65,7 @@ def create_app(settings: AppSettings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.feedback_limiter = RateLimiter(server.feedback_rate_limit, server.feedback_rate_window_seconds)
     if server.cors_origins:
         app.add_middleware(
             CORSMiddleware,

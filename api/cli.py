@@ -168,28 +168,35 @@ def feedback_export_command(
     out: Annotated[Path, typer.Option(help="Gold JSONL to write (followup eval --gold, ANSWERABILITY_CALIBRATION).")],
     index: Annotated[Path | None, typer.Option(help="Index folder (default: FOLLOWUP_INDEX_DIR).")] = None,
 ) -> None:
-    """Write the feedback given so far as gold questions: helpful passages are relevant ones, "none of these
-    answer" marks a question no approved article answers. Feedback stored without its question text is counted."""
-    from api.feedback import gold_questions, open_feedback_store
-    from index.overrides import OverridesUnavailable
+    """Write the feedback given so far as gold questions, by majority: passages more clients found helpful than not
+    are relevant; a question more clients said none of the passages answers is not answerable. The counts behind
+    each go to OUT's .votes.jsonl; feedback stored without its question text is counted."""
+    from pydantic import ValidationError
+
+    from api.feedback import FeedbackUnavailable, open_feedback_store
+    from api.feedback.export import gold_questions, votes_path, write_export
 
     settings = _settings()
     if index is not None:
         settings = settings.replace(index_dir=index)
-    db = settings.resolved_overrides_db()
+    db = settings.resolved_feedback_db()
     if settings.server.overrides_url is None and not db.is_file():
         raise _fail(f"no feedback store at {db}: no server has stored feedback for this index")
     try:
-        store = open_feedback_store(db, settings.server.overrides_url)
-        exported = gold_questions(store.all())
-        store.close()
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in exported.questions), encoding="utf-8")
-    except (OverridesUnavailable, OSError) as exc:
+        store = open_feedback_store(db, settings.feedback_bounds(), settings.server.overrides_url)
+        try:
+            exported = gold_questions(store.all())
+        finally:
+            store.close()
+        write_export(exported, out)
+    except (FeedbackUnavailable, OSError) as exc:
         raise _fail(str(exc)) from None
+    except ValidationError as exc:  # stored feedback that is no gold question: nothing written
+        raise _fail(f"feedback did not make valid gold questions, nothing written: {exc}") from None
     typer.echo(
         f"wrote {len(exported.questions)} questions to {out} ({exported.answerable} answerable, "
-        f"{exported.unanswerable} that none of the passages answered); {exported.without_text} more were given "
+        f"{exported.unanswerable} that none of the passages answered; vote counts in {votes_path(out)}); "
+        f"{exported.undecided} were undecided (tied, or only not helpful); {exported.without_text} more were given "
         "feedback without their text stored (FOLLOWUP_FEEDBACK_QUESTIONS)"
     )
 

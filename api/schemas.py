@@ -187,8 +187,11 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         404: "Not found (or not an approved article).",
         413: "Request body too large (FOLLOWUP_MAX_BODY_BYTES).",
         422: "Invalid input: unknown fields, out-of-range values or malformed JSON.",
+        429: "Too many requests from this client (FOLLOWUP_FEEDBACK_RATE_LIMIT per FOLLOWUP_FEEDBACK_RATE_WINDOW_"
+        "SECONDS); retry after the Retry-After header's seconds.",
         503: "No usable index is loaded (see /readyz), or it lacks what this route needs: rebuild it; on admin "
-        "routes also: the review-status database (FOLLOWUP_OVERRIDES_URL) cannot be reached.",
+        "routes also: the review-status database (FOLLOWUP_OVERRIDES_URL) cannot be reached; on feedback: the "
+        "feedback store cannot be written.",
     }
     return {status: {"model": ErrorOut, "description": described[status]} for status in statuses}
 

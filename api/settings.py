@@ -1,5 +1,6 @@
 """What the server reads (`ServerSettings`: where it listens, what it logs, who may call what, where status
-overrides live), and `AppSettings`: every layer's settings composed, as `followup` and the app use them."""
+overrides and feedback live, how much feedback it takes and keeps), and `AppSettings`: every layer's settings
+composed, as `followup` and the app use them."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Annotated, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode
 
+from api.feedback.model import Bounds
 from index.settings import SETTINGS_CONFIG
 from rag.settings import PipelineSettings
 
@@ -25,6 +27,21 @@ class ServerSettings(BaseSettings):
         default=False,
         description="Store the question's text and earlier turns with feedback (POST /v1/feedback), so that `followup "
         "feedback export` can make gold questions of it; otherwise only a digest (questions may hold patient details).",
+    )
+    feedback_db: Path | None = Field(
+        default=None,
+        description="SQLite file of feedback (never the overrides file); its HMAC secret is the .key file beside it, "
+        "made on first start; default: <index_dir>/feedback.sqlite.",
+    )
+    feedback_rate_limit: int = Field(
+        default=30, ge=1, description="Feedback requests one client may make per window (per server process)."
+    )
+    feedback_rate_window_seconds: int = Field(default=60, ge=1, description="The window of FOLLOWUP_FEEDBACK_RATE_LIMIT.")
+    feedback_max_rows: int = Field(
+        default=100_000, ge=10, description="Feedback rows kept: the oldest over this are pruned as votes are stored."
+    )
+    feedback_retention_days: int = Field(
+        default=180, ge=1, description="Feedback older than this is pruned as votes are stored."
     )
     max_body_bytes: int = Field(
         default=65536,
@@ -68,6 +85,10 @@ class ServerSettings(BaseSettings):
     def _one_override_store(self) -> Self:
         if self.overrides_url is not None and self.overrides_db is not None:
             raise ValueError("set FOLLOWUP_OVERRIDES_URL (PostgreSQL) or FOLLOWUP_OVERRIDES_DB (SQLite), not both")
+        if self.overrides_url is not None and self.feedback_db is not None:
+            raise ValueError("FOLLOWUP_FEEDBACK_DB is SQLite: with FOLLOWUP_OVERRIDES_URL feedback is in PostgreSQL")
+        if self.feedback_db is not None and self.feedback_db == self.overrides_db:
+            raise ValueError("FOLLOWUP_FEEDBACK_DB must not be the overrides file: feedback must never block review")
         return self
 
     @field_validator("cors_origins", mode="before")
@@ -93,3 +114,10 @@ class AppSettings(PipelineSettings):
     def resolved_overrides_db(self) -> Path:
         """The SQLite file of status overrides: FOLLOWUP_OVERRIDES_DB, or one beside the index."""
         return self.server.overrides_db or self.index.index_dir / "overrides.sqlite"
+
+    def resolved_feedback_db(self) -> Path:
+        """The SQLite file of feedback: FOLLOWUP_FEEDBACK_DB, or one beside the index (never the overrides file)."""
+        return self.server.feedback_db or self.index.index_dir / "feedback.sqlite"
+
+    def feedback_bounds(self) -> Bounds:
+        return Bounds(self.server.feedback_max_rows, self.server.feedback_retention_days)

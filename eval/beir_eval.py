@@ -48,6 +48,15 @@ class EvalResult:
         return written | ({"outcomes": self.outcomes} if self.outcomes else {})
 
 
+HALVES = ("A", "B")
+
+
+def half(qid: str) -> str:
+    """The half of a BEIR set a query id falls in, by a hash of the id: settings and the reader's training data
+    come from half A; half B reports."""
+    return "A" if int(hashlib.sha256(qid.encode()).hexdigest(), 16) % 2 == 0 else "B"
+
+
 def index_cache_key(data: BeirSet, settings: PipelineSettings) -> str:
     """Same corpus, index settings (model included) and answerability features → same cached index."""
     key = f"{data.fingerprint()}\n{settings.index.index_fingerprint()}\n{TRAINING_KEY}"
@@ -94,6 +103,10 @@ def evaluate_beir(
         ranked = rank_all(answerer, questions, Mode(mode), progress=progress)
         runs[mode] = document_run(answerer, ranked, DEPTH)
         results[mode] = score(data.qrels, runs[mode]) | {"answered": answered_share(ranked)}
+        for side in HALVES:  # the halves settings are chosen on (A) and reported on (B), as eval.sweep cuts them
+            qrels = {q: r for q, r in data.qrels.items() if half(q) == side}
+            if qrels:
+                results[f"{mode} · half {side}"] = score(qrels, runs[mode])
     return EvalResult(data.name, split, len(data.queries), results, time.perf_counter() - started, runs)
 
 

@@ -16,11 +16,11 @@ import argparse
 import re
 from pathlib import Path
 
-from eval.beir_eval import DEPTH, cached_index
+from eval.beir_eval import DEPTH, cached_index, half
 from eval.datasets import BeirSet, GoldQuestion, load_beir
 from eval.metrics import score
 from eval.runner import document_run, rank_all, served_answerer
-from eval.sweep import half, parse_variant
+from eval.sweep import parse_variant
 from index.embedder import Embedder
 from rag.settings import PipelineSettings
 from rag.types import Mode

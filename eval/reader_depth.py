@@ -23,13 +23,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from eval.beir_eval import DEPTH, beir_questions, cached_index
+from eval.beir_eval import DEPTH, beir_questions, cached_index, half
 from eval.datasets import GoldQuestion, GoldSplit, load_beir, load_gold
 from eval.followups import follow_ups
 from eval.gold_eval import PAGE_TOP_K, cached_corpus_index, gold_qrels
 from eval.metrics import score
 from eval.runner import Run, served_answerer
-from eval.sweep import half
 from index.embedder import Embedder
 from rag.answer import Answerer
 from rag.context import context_parts, contextual_query

@@ -11,13 +11,12 @@ by a hash of the query id (choose on A, confirm on B). Prints one Markdown row p
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import sys
 from pathlib import Path
 
-from eval.beir_eval import DEPTH, beir_questions, cached_index
+from eval.beir_eval import DEPTH, beir_questions, cached_index, half
 from eval.datasets import GoldSplit, Scope, load_beir, load_gold
 from eval.gold_eval import PAGE_TOP_K, cached_corpus_index, gold_qrels, outcome_share
 from eval.metrics import score
@@ -25,10 +24,6 @@ from eval.runner import answered_share, document_run, passage_run, rank_all, ser
 from index.embedder import Embedder
 from rag.settings import PipelineSettings
 from rag.types import Mode, Outcome
-
-
-def half(qid: str) -> str:
-    return "A" if int(hashlib.sha256(qid.encode()).hexdigest(), 16) % 2 == 0 else "B"
 
 
 def parse_variant(text: str) -> dict[str, str]:

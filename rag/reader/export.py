@@ -59,8 +59,6 @@ class _Logits:
                 self.model = model
 
             def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-                return self.model(
-                    input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-                ).logits
+                return self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
 
         return Wrapped()

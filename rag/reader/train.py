@@ -28,7 +28,7 @@ from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 
-from eval.sweep import half
+from eval.beir_eval import half
 from rag.reader.model import CARD_FILE, MODEL_DIR, ONNX_FILE, TOKENIZER_FILE, Reader, sha256
 from rag.reader.pairs import (
     OUT_OF_SCOPE,

@@ -24,6 +24,7 @@ from rag.reader.pairs import Pair
 
 log = logging.getLogger(__name__)
 CHECKPOINT = "checkpoint.pt"
+HEAD_LR_FACTOR = 20
 
 
 @dataclass(frozen=True)
@@ -49,13 +50,47 @@ class TrainReport:
 
 
 def base_model(model_path: Path, layers: int) -> Any:
-    """The checkpoint's embeddings and first `layers` layers, and an untrained one-logit head."""
-    from transformers import AutoConfig, AutoModelForSequenceClassification
+    """The checkpoint's embeddings and first `layers` layers reading the pair together, under a new one-logit head
+    over the mean of the question's token vectors (u), of the passage's (v), |u - v| and u * v: the
+    classification head of Sentence-BERT (Reimers & Gurevych 2019) over a joint encoding.
+
+    The checkpoint was trained to make mean-pooled vectors of a question and its answer alike, so u * v carries a
+    match from the first step and the joint layers learn the rest. The usual head reads the [CLS] vector through
+    BERT's pooler, which this checkpoint never trained to carry anything: 12,800 pairs left every logit at the
+    positive rate (-1.67 for positive, hard, random and swapped pairs alike; loss 0.478, the prior's 0.47), and a
+    head on the mean of all the pair's tokens learnt no more in 2,400 (eval/RESULTS.md, issue 35)."""
+    import torch
+    from transformers import AutoConfig, AutoModel
     from transformers.utils import logging as hf_logging
 
-    hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]  # the new head is missing from the checkpoint, as it should be
-    config = AutoConfig.from_pretrained(model_path, num_labels=1, num_hidden_layers=layers)
-    return AutoModelForSequenceClassification.from_pretrained(model_path, config=config)
+    hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    config = AutoConfig.from_pretrained(model_path, num_hidden_layers=layers)
+    encoder = AutoModel.from_pretrained(model_path, config=config, add_pooling_layer=False)
+
+    class PairReader(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = encoder
+            self.dropout = torch.nn.Dropout(0.1)
+            self.head = torch.nn.Linear(4 * config.hidden_size, 1)
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            hidden = self.encoder(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            mask = attention_mask.to(hidden.dtype)
+            passage = token_type_ids.to(hidden.dtype) * mask
+            question = mask - passage
+            u = _mean(hidden, question)
+            v = _mean(hidden, passage)
+            return self.head(self.dropout(torch.cat([u, v, (u - v).abs(), u * v], dim=-1)))
+
+    return PairReader()
+
+
+def _mean(hidden: Any, weights: Any) -> Any:
+    expanded = weights.unsqueeze(-1)
+    return (hidden * expanded).sum(dim=1) / expanded.sum(dim=1).clamp(min=1e-9)
 
 
 def train(
@@ -78,7 +113,12 @@ def train(
     random.Random(options.seed).shuffle(order)
     steps = -(-len(order) // options.batch_size)
     model = base_model(model_path, options.layers)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=options.learning_rate, weight_decay=0.01)
+    # The new head learns from nothing: a larger step than the pretrained layers take.
+    groups = [
+        {"params": model.encoder.parameters(), "lr": options.learning_rate},
+        {"params": model.head.parameters(), "lr": options.learning_rate * HEAD_LR_FACTOR},
+    ]
+    optimizer = torch.optim.AdamW(groups, weight_decay=0.01)
     warmup = max(1, int(steps * options.warmup))
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup)))
@@ -116,7 +156,7 @@ def train(
             "token_type_ids": torch.from_numpy(types),
         }
         labels = torch.tensor([float(p.label) for p in batch])
-        logits = model(**inputs).logits.view(-1)
+        logits = model(**inputs).view(-1)
         loss = loss_fn(logits, labels)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -130,6 +170,15 @@ def train(
         bar.update(1)
         bar.set_postfix(loss=f"{loss_ema:.3f}", pairs_s=f"{rate:.1f}", load=f"{os.getloadavg()[0]:.2f}")
         if step % options.checkpoint_every == 0 or step == steps:
+            if not progress:  # a log line instead of the bar where nobody watches a terminal
+                log.info(
+                    "step %d/%d, loss %.3f, %.1f pairs/s, load average %.2f",
+                    step,
+                    steps,
+                    loss_ema,
+                    rate,
+                    os.getloadavg()[0],
+                )
             _save(checkpoint, key, model, optimizer, schedule, step, elapsed + time.perf_counter() - started, loss_ema)
     bar.close()
     run_seconds = time.perf_counter() - started

@@ -13,9 +13,10 @@ from tests.api.servers import Server, running_server
 
 @pytest.fixture
 def index_copy(sample_index_dir: Path, tmp_path: Path) -> Path:
-    """A private copy of the sample index (without its overrides) for a test that builds, reloads or retracts."""
+    """A private copy of the sample index (without its overrides and feedback) for a test that builds, reloads,
+    retracts or gives feedback."""
     copy = tmp_path / "index"
-    shutil.copytree(sample_index_dir, copy, ignore=shutil.ignore_patterns("overrides.sqlite*"))
+    shutil.copytree(sample_index_dir, copy, ignore=shutil.ignore_patterns("overrides.sqlite*", "feedback.*"))
     return copy
 
 

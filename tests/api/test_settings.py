@@ -105,3 +105,11 @@ def test_the_readme_lists_every_variable_of_every_class_with_its_default() -> No
                 assert not re.fullmatch(r"`[^`<]*`", cell), f"FOLLOWUP_{name.upper()}: no default value, says {cell}"
             else:
                 assert cell == f"`{_shown(default)}`", f"FOLLOWUP_{name.upper()}"
+
+
+def test_feedback_never_shares_the_overrides_file_and_has_no_sqlite_file_with_postgresql(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="must not be the overrides file"):
+        ServerSettings(overrides_db=tmp_path / "o.sqlite", feedback_db=tmp_path / "o.sqlite")
+    with pytest.raises(ValidationError, match="FOLLOWUP_FEEDBACK_DB is SQLite"):
+        ServerSettings(overrides_url=SecretStr("postgresql://db/followup"), feedback_db=tmp_path / "f.sqlite")
+    assert AppSettings.of(index_dir=tmp_path).resolved_feedback_db() == tmp_path / "feedback.sqlite"

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from eval.beir_eval import half
 from eval.datasets import load_beir
-from eval.sweep import half
 from rag.reader.model import MODEL_DIR, ONNX_FILE, Reader, verify
 from rag.reader.train import COLLECTIONS, TRAINING_HALF
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from eval.sweep import half
+from eval.beir_eval import half
 from index.lexicon import read_lexicon
 from index.vocabulary import WORDNET_DIR, WordNet
 from rag.reader.pairs import OUT_OF_SCOPE, everyday_nouns, out_of_scope_questions
