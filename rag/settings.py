@@ -76,7 +76,9 @@ class RetrievalSettings(BaseSettings):
         "passages fill its 128 word pieces, 51 ms for 5 on one thread, 113 ms for 10 (eval/RESULTS.md, issue 35).",
     )
     reader_threads: int = Field(
-        default=2, ge=1, description="onnxruntime threads of the reader's own session (5 passages: 32 ms on 2, 51 on 1)."
+        default=2,
+        ge=1,
+        description="onnxruntime threads of the reader's own session (5 passages: 32 ms on 2, 51 on 1).",
     )
 
     @field_validator("query_onnx_path")
