@@ -34,6 +34,8 @@ class Target:
     at_least: bool = True
 
     def verdict(self, values: Sequence[float]) -> str:
+        if not values:
+            return f"{self.text}: not measured"
         met = all(v >= self.limit if self.at_least else v <= self.limit for v in values)
         return f"{self.text}: {'met' if met else 'missed'}"
 
@@ -189,6 +191,11 @@ def eval_rows(results: Path = RESULTS) -> list[Row]:
         ]
 
     def beir_row(figure: str, result: Result, key: str, run: Run, source: str, target: Target) -> Row:
+        if key not in result.results:  # a file written before `followup eval --beir` wrote the halves
+            shown = f"not measured since {run.date}"
+            return Row(
+                f"{figure}: hybrid nDCG@10", shown, (), (target,), run.command, run.date, run.load_average, source
+            )
         value = result.results[key]["ndcg@10"]
         return row(f"{figure}: hybrid nDCG@10", value, f"{value:.4f}", run, source, target)
 

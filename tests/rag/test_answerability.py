@@ -31,6 +31,7 @@ def _model(features: list[str]) -> dict[str, object]:
         "calibration_source": "pseudo-questions",
         "training": {},
         "draws": 1,
+        "reader": "reader off",
     }
 
 

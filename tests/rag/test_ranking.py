@@ -18,8 +18,19 @@ SHINGLES = "shingles rate on upadacitinib"
 
 @pytest.fixture(scope="module")
 def without_vocabulary(sample_index: LoadedIndex, settings: PipelineSettings, embedder: Embedder) -> Answerer:
-    """Ranking as if the generation had no vocabulary: its alternatives weigh nothing."""
-    return served_answerer(sample_index, settings.replace(vocabulary_weight=0.0), embedder)
+    """Retrieval and fusion as if the generation had no vocabulary: its alternatives weigh nothing (no reader)."""
+    return served_answerer(sample_index, _fused_only(settings).replace(vocabulary_weight=0.0), embedder)
+
+
+@pytest.fixture(scope="module")
+def fused(sample_index: LoadedIndex, settings: PipelineSettings, embedder: Embedder) -> Answerer:
+    """Retrieval and fusion with the vocabulary, as served but for the reader, which reorders the best passages
+    whatever retrieval found first: what BM25's alternatives do is seen apart from it."""
+    return served_answerer(sample_index, _fused_only(settings), embedder)
+
+
+def _fused_only(settings: PipelineSettings) -> PipelineSettings:
+    return settings.replace(reader=False, abstention=False)
 
 
 def test_the_generation_carries_its_vocabulary_checksummed(sample_index: LoadedIndex) -> None:
@@ -37,17 +48,17 @@ def _first_rank(answerer: Answerer, question: str, word: str, mode: Mode) -> int
 @pytest.mark.parametrize("mode", [Mode.BM25, Mode.HYBRID])
 @pytest.mark.parametrize(("question", "said"), [(SHINGLES, "zoster"), ("Hb cut-off to start upa?", "hemoglobin")])
 def test_a_lay_word_or_abbreviation_finds_the_claims_that_say_it_clinically(
-    answerer: Answerer, without_vocabulary: Answerer, question: str, said: str, mode: Mode
+    fused: Answerer, without_vocabulary: Answerer, question: str, said: str, mode: Mode
 ) -> None:
-    assert _first_rank(answerer, question, said, mode) < _first_rank(without_vocabulary, question, said, mode)
+    assert _first_rank(fused, question, said, mode) < _first_rank(without_vocabulary, question, said, mode)
 
 
 def test_a_question_without_alternatives_ranks_as_without_the_vocabulary(
-    answerer: Answerer, without_vocabulary: Answerer
+    fused: Answerer, without_vocabulary: Answerer
 ) -> None:
     question = "What share of biologic-naive patients reached ASAS40 at week 14?"  # no drug name: those have brands
-    assert answerer.ranker.bm25.alternatives(question) == []
-    assert answerer.search(question).hits == without_vocabulary.search(question).hits
+    assert fused.ranker.bm25.alternatives(question) == []
+    assert fused.search(question).hits == without_vocabulary.search(question).hits
 
 
 def test_an_articles_coverage_of_question_terms_is_read_from_the_postings(answerer: Answerer) -> None:

@@ -28,9 +28,13 @@ def test_the_shipped_model_reproduces_the_scores_on_its_card() -> None:
     card = verify(MODEL_DIR)
     reader = Reader(MODEL_DIR)
     assert len(card.probe) >= 3
+    by_question: dict[str, list[dict[str, object]]] = {}
     for pair in card.probe:
-        got = reader.logits(str(pair["question"]), [str(pair["passage"])])[0]
-        assert got == pytest.approx(float(pair["logit"]), abs=1e-3)
+        by_question.setdefault(str(pair["question"]), []).append(pair)
+    for question, pairs in by_question.items():  # one batch a question, as the card's scores were read
+        got = reader.logits(question, [str(p["passage"]) for p in pairs])
+        # int8 activations are quantised per batch: a score depends on the batch it was read in, not the threads
+        assert got.tolist() == pytest.approx([float(p["logit"]) for p in pairs], abs=1e-3)
 
 
 def test_the_model_reads_an_everyday_question_as_not_answered_by_a_clinical_passage() -> None:
