@@ -106,7 +106,9 @@ def evaluate_beir(
         for side in HALVES:  # the halves settings are chosen on (A) and reported on (B), as eval.sweep cuts them
             qrels = {q: r for q, r in data.qrels.items() if half(q) == side}
             if qrels:
-                results[f"{mode} · half {side}"] = score(qrels, runs[mode])
+                results[f"{mode} · half {side}"] = score(qrels, runs[mode]) | {
+                    "answered": answered_share(ranked, list(qrels))
+                }
     return EvalResult(data.name, split, len(data.queries), results, time.perf_counter() - started, runs)
 
 

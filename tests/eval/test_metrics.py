@@ -9,6 +9,7 @@ import pytest
 from eval.beir_eval import evaluate_beir
 from eval.datasets import DatasetError, load_beir, load_gold
 from eval.metrics import score
+from eval.report import format_table
 from index.embedder import Embedder
 from rag.settings import PipelineSettings
 
@@ -67,6 +68,10 @@ def test_beir_folder_end_to_end(tmp_path: Path, settings: PipelineSettings, embe
         "hit@3",
         "answered",
     }
+    # each half of the queries is scored too, with the same columns, so the printed table has every cell
+    halves = [key for key in shape["results"] if "· half" in key]
+    assert halves and all(set(shape["results"][k]) == set(shape["results"]["hybrid"]) for k in halves)
+    assert "| hybrid · half" in format_table(result)
     # A second run reuses the cached index: nothing is embedded again.
     cached = evaluate_beir(data, "dev", ["bm25"], settings, embedder, tmp_path / "cache", False)
     assert cached.results["bm25"] == result.results["bm25"]
