@@ -47,8 +47,9 @@ def passages_read(index: Path, top_n: int) -> list[tuple[str, list[str]]]:
 def reader_folders(work: Path) -> dict[int, Path]:
     """The shipped reader at its depth; untrained exports of the checkpoint at the others."""
     from index.settings import packaged_model_path
+    from index.store import file_sha256
     from rag.reader.export import export_int8
-    from rag.reader.model import CARD_FILE, MODEL_DIR, ONNX_FILE, TOKENIZER_FILE, read_card, sha256
+    from rag.reader.model import CARD_FILE, MODEL_DIR, ONNX_FILE, TOKENIZER_FILE, read_card
     from rag.reader.training import base_model
 
     shipped = read_card(MODEL_DIR)
@@ -63,7 +64,7 @@ def reader_folders(work: Path) -> dict[int, Path]:
             card = shipped.model_copy(
                 update={
                     "layers": layers,
-                    "files": {n: sha256(folder / n) for n in (ONNX_FILE, TOKENIZER_FILE)},
+                    "files": {n: file_sha256(folder / n) for n in (ONNX_FILE, TOKENIZER_FILE)},
                     "figures": {"note": "untrained head: for timing only"},
                 }
             )

@@ -137,7 +137,8 @@ def new_generation_name(now: dt.datetime | None = None) -> str:
     return f"gen-{stamp}"
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """A file's SHA-256, read in blocks (artifacts and model files are megabytes)."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -223,7 +224,7 @@ def write_generation(
             for name, content in (extra_files or {}).items():
                 (staging / name).write_bytes(content)
             crash_point("dense-written")
-            files = {str(p.relative_to(staging)): _sha256(p) for p in _artifact_files(staging)}
+            files = {str(p.relative_to(staging)): file_sha256(p) for p in _artifact_files(staging)}
             final = manifest.model_copy(update={"files": files})
             (staging / MANIFEST).write_text(final.model_dump_json(indent=2), encoding="utf-8")
             crash_point("manifest-written")
@@ -293,7 +294,7 @@ def verify_generation(directory: Path) -> Manifest:
     manifest = _read_manifest(directory)
     for name, expected in manifest.files.items():
         path = directory / name
-        if not path.is_file() or _sha256(path) != expected:
+        if not path.is_file() or file_sha256(path) != expected:
             raise IndexUnavailable(f"{path}: missing or corrupted (checksum mismatch): rebuild the index")
     return manifest
 

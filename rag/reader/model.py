@@ -7,7 +7,6 @@ claim) and truncated where the reader's `max_length` ends; the question is never
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from pathlib import Path
@@ -17,7 +16,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, ValidationError
 from tokenizers import Tokenizer
 
-from index.store import IndexUnavailable
+from index.store import IndexUnavailable, file_sha256
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 CARD_FILE = "card.json"
@@ -48,14 +47,6 @@ class ReaderCard(BaseModel):
     probe: list[dict[str, object]]  # a few pairs and the scores the shipped model gives them
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def read_card(directory: Path) -> ReaderCard:
     path = directory / CARD_FILE
     if not path.is_file():
@@ -77,7 +68,7 @@ def verify(directory: Path) -> ReaderCard:
         path = directory / name
         if not path.is_file():
             raise ReaderUnavailable(f"{path}: missing (the reader's card names it)")
-        if sha256(path) != expected:
+        if file_sha256(path) != expected:
             raise ReaderUnavailable(f"{path}: does not match the checksum on its card")
     return card
 

@@ -29,7 +29,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from eval.beir_eval import half
-from rag.reader.model import CARD_FILE, MODEL_DIR, ONNX_FILE, TOKENIZER_FILE, Reader, sha256
+from index.store import file_sha256
+from rag.reader.model import CARD_FILE, MODEL_DIR, ONNX_FILE, TOKENIZER_FILE, Reader
 from rag.reader.pairs import (
     OUT_OF_SCOPE,
     Pair,
@@ -113,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         f"first {args.layers} layers, a new head over (u, v, |u-v|, u*v) of the joint encoding",
         "layers": args.layers,
         "max_length": args.max_length,
-        "files": {name: sha256(staged / name) for name in (ONNX_FILE, TOKENIZER_FILE)},
+        "files": {name: file_sha256(staged / name) for name in (ONNX_FILE, TOKENIZER_FILE)},
         "data": data | {"pairs_trained": report.pairs_seen},
         "command": "python -m rag.reader.train " + shlex.join(argv if argv is not None else sys.argv[1:]),
         "seed": args.seed,
@@ -147,7 +148,7 @@ def collected_pairs(
 ) -> tuple[list[Pair], dict[str, object]]:
     """The pairs of this data and seed, drawn once and kept in `work` (a resumed run reads them back)."""
     files = {
-        str(path.relative_to(data_dir)): sha256(path)
+        str(path.relative_to(data_dir)): file_sha256(path)
         for collection in COLLECTIONS
         for path in sorted((data_dir / collection).rglob("*"))
         if path.is_file() and path.suffix in (".jsonl", ".tsv")
@@ -156,8 +157,8 @@ def collected_pairs(
     from index.vocabulary import WORDNET_DIR
 
     files["corpus (sample articles)"] = corpus_hash(corpus)
-    files["wordnet data.noun"] = sha256(WORDNET_DIR / "data.noun")
-    files[str(OUT_OF_SCOPE.relative_to(REPOSITORY))] = sha256(OUT_OF_SCOPE)
+    files["wordnet data.noun"] = file_sha256(WORDNET_DIR / "data.noun")
+    files[str(OUT_OF_SCOPE.relative_to(REPOSITORY))] = file_sha256(OUT_OF_SCOPE)
     key = hashlib.sha256(json.dumps({"files": files, "seed": seed, "code": _pairs_code()}).encode()).hexdigest()[:16]
     stored, described = work / f"pairs-{key}.jsonl", work / f"pairs-{key}.json"
     if stored.is_file() and described.is_file():
@@ -305,7 +306,7 @@ def _shuffled(pairs: list[Pair], seed: int) -> list[Pair]:
 
 
 def _pairs_code() -> str:
-    return sha256(Path(__file__).with_name("pairs.py"))
+    return file_sha256(Path(__file__).with_name("pairs.py"))
 
 
 def _commit() -> str:

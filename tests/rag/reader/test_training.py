@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from index.settings import packaged_model_path
+from index.store import file_sha256
 from rag.answer import Answerer
 from rag.reader.export import export_int8
-from rag.reader.model import CARD_FILE, ONNX_FILE, TOKENIZER_FILE, Reader, ReaderUnavailable, sha256
+from rag.reader.model import CARD_FILE, ONNX_FILE, TOKENIZER_FILE, Reader, ReaderUnavailable
 from rag.reader.pairs import Pair, out_of_scope_pairs, out_of_scope_questions, pseudo_question_pairs
 from rag.reader.train import main
 from rag.reader.training import CHECKPOINT, TrainOptions, train
@@ -47,7 +48,7 @@ def test_a_short_run_trains_exports_and_resumes(few_pairs: list[Pair], tmp_path:
     assert again.steps == report.steps and again.pairs_per_second == 0  # resumed at the end: nothing left to do
 
     export_int8(model, packaged_model_path() / "tokenizer.json", tmp_path / "reader")
-    files = {name: sha256(tmp_path / "reader" / name) for name in (ONNX_FILE, TOKENIZER_FILE)}
+    files = {name: file_sha256(tmp_path / "reader" / name) for name in (ONNX_FILE, TOKENIZER_FILE)}
     card = {"base_model": "test", "layers": 1, "max_length": 64, "files": files, "data": {}, "command": "",
             "seed": 0, "commit": "", "figures": {}, "probe": []}  # fmt: skip
     (tmp_path / "reader" / CARD_FILE).write_text(json.dumps(card), encoding="utf-8")
