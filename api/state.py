@@ -83,8 +83,8 @@ def _freeze_loaded_objects() -> None:
     """Keeps the loaded index's Python objects (articles, vocabularies, caches) out of the cyclic garbage collector.
 
     Its full collections walk every live object: at 100k chunks one took ~300 ms every few seconds of traffic, the
-    p99 of a single client (benchmarks/NOTES.md). The previous generation is unfrozen first, so once no request holds
-    it any more it is collected as usual."""
+    p99 of a single client (benchmarks/HISTORY.md, issue 14, "Quiet-machine figures"). The previous generation is
+    unfrozen first, so once no request holds it any more it is collected as usual."""
     gc.unfreeze()
     gc.collect()
     gc.freeze()

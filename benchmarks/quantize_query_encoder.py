@@ -4,7 +4,7 @@ The packaged "int8" export stores int8 weights but computes in fp32: onnxruntime
 back to float at load (index/onnx_encoder.py). This writes the same model with its MatMuls dynamically quantised
 per output channel (onnxruntime's `quantize_dynamic`, MatMulInteger), so the arithmetic is int8 too, and measures
 it against the torch model: question vectors' cosine and time per question, one thread. Serve it with
-`FOLLOWUP_QUERY_ONNX_PATH=FILE.onnx`; eval/RESULTS.md (eleventh pass) has what it costs in ranking.
+`FOLLOWUP_QUERY_ONNX_PATH=FILE.onnx`; eval/HISTORY.md (eleventh pass) has what it costs in ranking.
 Needs the `onnx` package (`pip install -e '.[quantize]'`).
 """
 

@@ -2,9 +2,10 @@
 and c=8 (requests/s) and the served RSS, each from the newest measurement of it, with its target, command, date
 and load average.
 
-Candidates: every `python -m benchmarks` run in results/ and results/chunk-store/, the wrk runs of
+Candidates: every `python -m benchmarks` run in results/ and results/chunk-store/, and the wrk runs of
 `benchmarks.throughput` that results/summary-sources.json lists per corpus (runs of the served defaults only, not
-A/B checkouts or variants), and the figures measured only in prose, copied there with the section they come from.
+A/B checkouts or variants). Every figure is read from a file a command wrote, and each row names it; a target no
+such file measures is listed under the table as not measured, never filled in by hand.
 `python -m benchmarks.summary` prints the table; `--write` puts it between the markers in benchmarks/RESULTS.md
 (`python -m benchmarks` writes it too); tests/benchmarks/test_summary.py fails while the two disagree.
 """
@@ -55,22 +56,9 @@ TARGETS: dict[tuple[str, Kind], tuple[Target, ...]] = {
 }
 
 
-class Prose(Figures):
-    """A figure only a RESULTS section gives, as it gives it (several runs: several values)."""
-
-    scale: str
-    kind: Kind
-    values: list[float]
-    started_utc: str  # ISO, as the runs' JSON: 2026-12-01T04:11:00Z
-    command: str
-    load_average: str
-    section: str
-
-
 class Sources(Figures):
     note: str
     throughput: dict[str, list[str]]  # corpus (SAMPLE, "100k") → wrk result files of the served defaults
-    prose: list[Prose]
 
 
 class WrkRun(BaseModel):
@@ -82,6 +70,14 @@ class WrkRun(BaseModel):
     load_average_after: list[float]
 
 
+class WrkOptions(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    kind: str
+    workers: int
+    code: str
+    environment: list[str]
+
+
 class Throughput(BaseModel):
     """What `python -m benchmarks.throughput --json` writes."""
 
@@ -89,12 +85,30 @@ class Throughput(BaseModel):
     started_utc: str
     runs: list[WrkRun]
     encoder_limit: EncoderRate | None = None  # runs before issue 30 did not time the encoder
+    options: WrkOptions | None = None  # runs before issue 36 gave them only in `command`
 
     @property
     def questions(self) -> str:
-        """Which questions it asked: all the gold questions (as before issue 30), plain ones or follow-ups."""
+        """Which questions it asked: all the gold questions (as before issue 30), plain ones or follow-ups; a BEIR
+        set's questions are plain."""
+        if self.options is not None:
+            return self.options.kind
+        if "--beir" in self.command:
+            return "plain"
         kind = re.search(r"--kind[ =](\w+)", self.command)
         return kind.group(1) if kind else "all"
+
+    def variant(self) -> str | None:
+        """What makes the run other than the served defaults, where its options say."""
+        if self.options is None:
+            return None
+        options = self.options
+        differences = [
+            f"served by {options.code}" if options.code != "." else "",
+            f"{options.workers} workers" if options.workers != 1 else "",
+            f"{', '.join(options.environment)} set" if options.environment else "",
+        ]
+        return "; ".join(d for d in differences if d) or None
 
 
 Key = tuple[int, int]  # (corpus size, figure): the order of the table
@@ -131,7 +145,7 @@ def _wrk_rows(scale: str, name: str, wrk: Throughput) -> list[tuple[Key, Row]]:
         if run.concurrency not in (1, 8):
             continue
         load = f"{run.load_average_before[0]:g} → {run.load_average_after[0]:g}"
-        if wrk.questions == "all" and "--beir" not in wrk.command:  # the mixed gold questions, as before issue 30
+        if wrk.questions == "all":  # the mixed gold questions, as before issue 30
             kind: Kind = "c1_p50" if run.concurrency == 1 else "c8_rps"
             value = run.p50_ms if kind == "c1_p50" else run.requests_per_s
             rows.append(_row(scale, kind, [value], _ms(value), wrk.command, wrk.started_utc, load, f"`{name}`"))
@@ -151,16 +165,6 @@ def _wrk_rows(scale: str, name: str, wrk: Throughput) -> list[tuple[Key, Row]]:
     return rows
 
 
-def _prose_row(prose: Prose) -> tuple[Key, Row]:
-    shown = ", ".join(_ms(v) for v in prose.values)
-    if len(prose.values) > 1:
-        shown += f" ({len(prose.values)} runs)"
-    source = f"`{SOURCES}`: {prose.section}"
-    return _row(
-        prose.scale, prose.kind, prose.values, shown, prose.command, prose.started_utc, prose.load_average, source
-    )
-
-
 def candidates(results: Path) -> list[tuple[Key, Row]]:
     """Every measurement of a summary figure in the folder, old and new."""
     rows = [
@@ -176,8 +180,9 @@ def candidates(results: Path) -> list[tuple[Key, Row]]:
         for scale, names in sources.throughput.items():
             for name in names:
                 wrk = Throughput.model_validate_json((results / name).read_text(encoding="utf-8"))
+                if variant := wrk.variant():
+                    raise ValueError(f"{path} lists {name}, which is not of the served defaults: {variant}")
                 rows += _wrk_rows(scale, name, wrk)
-        rows += [_prose_row(prose) for prose in sources.prose]
     return rows
 
 
@@ -196,8 +201,21 @@ def _chunks(scale: str) -> int:
     return 0  # the sample corpus
 
 
+def not_measured(rows: Sequence[Row]) -> list[str]:
+    """The figures with a target that no result file gives: said, rather than left out in silence."""
+    shown = {row.figure for row in rows}
+    return [
+        f"{scale}: {KINDS[kind]}, target {'; '.join(t.text for t in targets)}"
+        for (scale, kind), targets in TARGETS.items()
+        if f"{scale}: {KINDS[kind]}" not in shown
+    ]
+
+
 def summary(results: Path = RESULTS) -> str:
-    return table(benchmark_rows(results))
+    rows = benchmark_rows(results)
+    missing = not_measured(rows)
+    note = f"\n\nNot measured by a run that wrote its figures: {'; '.join(missing)}." if missing else ""
+    return table(rows) + note
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,6 +9,9 @@ Beside the figures it states the limit they approach: the served query encoder's
 at a time on one thread in this process before the runs, times the cores (`encoder_limit`); each run's requests/s
 is printed as a share of it. `--kind plain` asks only questions without context, `--kind followup` only those
 asked with an article open (as the page asks them, with `--top-k 3`).
+
+`--json FILE` writes the command, its options, the encoder (and reader) limit and each wrk run with its load
+average: what `python -m benchmarks.summary` reads, so no figure of a run has to be copied by hand.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -34,7 +38,50 @@ from eval.datasets import load_beir
 
 REPO = Path(__file__).resolve().parents[1]
 GOLD = REPO / "eval" / "gold" / "sample.jsonl"
+WRK_THREADS = 1  # one client thread, so wrk costs little of this 2-core machine
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the runs were asked to measure. The summary reads which questions were asked, and whether the server
+    ran the served defaults (this checkout, one worker, no FOLLOWUP_ variable set), from these."""
+
+    index: str
+    questions: str  # the gold file, or the BEIR set as FOLDER:SPLIT
+    question_limit: int | None  # with --beir: its first N questions
+    kind: str  # all, plain or followup; a BEIR set's questions are plain
+    top_k: int | None  # None: the server's default
+    mode: str
+    concurrency: list[int]
+    seconds: float
+    workers: int
+    code: str  # "." for this checkout, else the checkout that served
+    environment: list[str]  # the FOLLOWUP_ variables the server inherited; names only, as a value may be a secret
+    wrk_threads: int
+
+
+def options(args: argparse.Namespace, environment: Mapping[str, str]) -> Options:
+    return Options(
+        index=_shown(args.index),
+        questions=str(args.beir) if args.beir else _shown(args.gold),
+        question_limit=args.questions if args.beir else None,
+        kind="plain" if args.beir else args.kind,
+        top_k=args.top_k,
+        mode=args.mode,
+        concurrency=[int(c) for c in args.concurrency.split(",")],
+        seconds=args.seconds,
+        workers=args.workers,
+        code=_shown(args.code),
+        environment=sorted(name for name in environment if name.startswith("FOLLOWUP_")),
+        wrk_threads=WRK_THREADS,
+    )
+
+
+def _shown(path: Path) -> str:
+    """Relative to the repository where it lies inside it: no machine's path in a committed file."""
+    resolved = path.resolve()
+    return str(resolved.relative_to(REPO)) if resolved.is_relative_to(REPO) else str(path)
 
 
 @dataclass(frozen=True)
@@ -217,7 +264,7 @@ def profile_shares(collapsed: str) -> dict[str, float]:
 def run_wrk(base: str, script: Path, concurrency: int, seconds: float, server: psutil.Process) -> WrkRun:
     before = load_average()
     cpu_before = _cpu_seconds(server)
-    command = ["wrk", "-t1", f"-c{concurrency}", f"-d{seconds:g}s", "--latency", "-s", str(script), base]
+    command = ["wrk", f"-t{WRK_THREADS}", f"-c{concurrency}", f"-d{seconds:g}s", "--latency", "-s", str(script), base]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     figures = parse_wrk(output)
     cpu = _cpu_seconds(server) - cpu_before
@@ -248,7 +295,7 @@ def _cpu_seconds(server: psutil.Process) -> float:
     return total
 
 
-def _arguments(argv: list[str] | None) -> argparse.Namespace:
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.throughput", description=__doc__)
     parser.add_argument("--index", type=Path, required=True, help="an index folder (followup index build)")
     parser.add_argument("--concurrency", default="1,8", help="wrk connections per run, e.g. 1,8")
@@ -279,11 +326,13 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _arguments(argv)
+    args = parse_arguments(argv)
     if shutil.which("wrk") is None:
         print("error: wrk not found (make wrk installs Debian's)", file=sys.stderr)
         return 2
-    levels = [int(c) for c in args.concurrency.split(",")]
+    asked = options(args, os.environ)
+    started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    levels = asked.concurrency
     work = Path("var/bench")  # scratch (the wrk script holds the questions, the server's log): never beside results
     work.mkdir(parents=True, exist_ok=True)
     script = work / "ask.lua"
@@ -339,15 +388,30 @@ def main(argv: list[str] | None = None) -> int:
         server.terminate()
         server.wait(timeout=30)
     if args.json:
-        figures = {
-            "command": "python -m benchmarks.throughput " + " ".join(sys.argv[1:] if argv is None else argv),
-            "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "encoder_limit": asdict(limit),
-            "reader_limit": asdict(reading) if reading else None,
-            "runs": [asdict(run) | _shares(run, limit.requests_per_s, both) for run in runs],
-        }
+        invoked = "python -m benchmarks.throughput " + " ".join(sys.argv[1:] if argv is None else argv)
+        figures = record(invoked, started, asked, limit, reading, runs)
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     return 0
+
+
+def record(
+    command: str,
+    started_utc: str,
+    asked: Options,
+    limit: EncoderLimit,
+    reading: ReaderLimit | None,
+    runs: list[WrkRun],
+) -> dict[str, object]:
+    """What `--json` writes: each run beside its options, the limits it approaches and its load average."""
+    both = reading.encoder_and_reader_requests_per_s if reading else limit.requests_per_s
+    return {
+        "command": command,
+        "started_utc": started_utc,
+        "options": asdict(asked),
+        "encoder_limit": asdict(limit),
+        "reader_limit": asdict(reading) if reading else None,
+        "runs": [asdict(run) | _shares(run, limit.requests_per_s, both) for run in runs],
+    }
 
 
 def _shares(run: WrkRun, encoder: float, encoder_and_reader: float) -> dict[str, float]:

@@ -1,5 +1,6 @@
 """The "Today's figures" table that opens eval/RESULTS.md: each figure a reader asks for first, read from the
-committed result JSON, with its target, command, date and load average; the passes below it are history.
+committed result JSON, with its target, command, date and load average; the passes that led to it are in
+eval/HISTORY.md.
 
 `python -m eval.summary` prints the table; `--write` puts it between the markers in eval/RESULTS.md.
 tests/eval/test_summary.py fails while the file and the JSON disagree. benchmarks/summary.py renders the
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -50,6 +52,13 @@ class Row:
     date: str
     load_average: str
     source: str
+
+
+def result_file(row: Row, results: Path) -> Path | None:
+    """The result file in `results` that a row names as its source; None if it names none (a figure typed in)."""
+    named = re.fullmatch(r"`([^`]+\.json)`", row.source)
+    path = results / named.group(1) if named else None
+    return path if path is not None and path.is_file() and path.name != "summary-sources.json" else None
 
 
 def table(rows: Sequence[Row]) -> str:
@@ -101,7 +110,7 @@ class Run(BaseModel):
     command: str
     date: str
     load_average: str
-    section: str  # the eval/RESULTS.md section that reports the run
+    section: str  # the eval/HISTORY.md section that reports the run
 
 
 class Sources(BaseModel):

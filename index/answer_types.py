@@ -16,7 +16,7 @@ of…", "X refers to…").
 
 Nor is `@gene`, a genetic cause: a passage that names the gene or chromosome that varies ("mutations in the PTEN
 gene", "variations in several genes"). Without it the page that says how a condition is inherited ("one copy of the
-altered gene…") outranked the one that names its gene (eval/RESULTS.md, eleventh pass).
+altered gene…") outranked the one that names its gene (eval/HISTORY.md, eleventh pass).
 """
 
 from __future__ import annotations

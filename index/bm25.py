@@ -67,7 +67,7 @@ class Bm25Index:
         model = bm25s.BM25.load(str(directory), mmap=mmap, show_progress=False)
         # Plain views of the mapped files: still mapped (shared page cache, loaded lazily), but a slice of a
         # np.memmap is another memmap whose __array_finalize__ runs Python on every posting-list slice a query
-        # takes, ~10% of a served question's CPU (benchmarks/NOTES.md, issue 30).
+        # takes, ~10% of a served question's CPU (benchmarks/HISTORY.md, issue 30).
         model.scores = {
             name: array.view(np.ndarray) if isinstance(array, np.memmap) else array
             for name, array in model.scores.items()

@@ -8,7 +8,7 @@ question, with vectors at cosine ≥ 0.999 to torch's and hybrid nDCG@10 on medq
 "int8" describes how the export stores its weights, not how it computes: each weight is an int8 tensor cast and
 scaled back to float, and onnxruntime's constant folding turns those into fp32 weights at load, so the MatMuls run
 in fp32 (its profile shows MatMul, no MatMulInteger). A truly integer graph (dynamic quantisation, per channel) was
-1.4-1.8x faster per question here but moved dense SciFact nDCG@10 by -0.004 (eval/RESULTS.md, eleventh pass);
+1.4-1.8x faster per question here but moved dense SciFact nDCG@10 by -0.004 (eval/HISTORY.md, eleventh pass);
 `FOLLOWUP_QUERY_ONNX_PATH` serves such an export where that trade is wanted.
 """
 

@@ -52,7 +52,7 @@ class IndexSettings(BaseSettings):
         le=1,
         description="BM25 length normalisation of the passages. Every passage repeats its article's header, so a "
         "short one wins on its header alone; 0.4 (BEIR's usual BM25 setting) beat 0.75 on both MedQuAD halves and "
-        "held on SciFact (eval/RESULTS.md).",
+        "held on SciFact (eval/HISTORY.md, fourth pass).",
     )
     bm25_header: Literal["question_and_section", "section"] = Field(
         default="question_and_section",
@@ -73,7 +73,7 @@ class IndexSettings(BaseSettings):
     bm25_answer_types: bool = Field(
         default=True,
         description="Index passages with the kinds of answer they hold (a dose, a proportion, a duration) and match "
-        "the kind a question asks for (index/answer_types.py; eval/RESULTS.md, 'Answer types').",
+        "the kind a question asks for (index/answer_types.py; eval/HISTORY.md, third pass, 'Answer types').",
     )
     embed_batch_size: int = Field(default=64, ge=1)
     dense_index: Literal["auto", "flat", "hnsw_sq8", "ivf_sq8"] = Field(
@@ -90,14 +90,16 @@ class IndexSettings(BaseSettings):
         description="Clinical vocabulary (index/vocabulary.py): an index build stores the abbreviations and medical "
         "synonyms whose alternative the corpus says, and BM25 also looks for those alternatives of a question's terms "
         '("shingles" → "herpes zoster", "MTX" → "methotrexate"). Needs Debian\'s wordnet-base to build. On '
-        "after measurement: better on the gold tune half, no worse on MedQuAD dev or SciFact train (eval/RESULTS.md).",
+        "after measurement: better on the gold tune half, no worse on MedQuAD dev or SciFact train (eval/HISTORY.md, "
+        "'Clinical vocabulary (issue 12, item 4)').",
     )
     answerability_calibration: Path | None = Field(
         default=None,
         description="Questions clinicians asked of this corpus (eval/gold JSONL: question, article_id, history, "
         "answerable, split): at index build time those of split tune, answerable and not, train the answerability "
         "model beside the free labels, and the answerable ones set the abstention threshold (cross-fitted). "
-        "Without it, held-out pseudo-questions do, which answers fewer real questions (eval/RESULTS.md).",
+        "Without it, held-out pseudo-questions do, which answers fewer real questions (eval/HISTORY.md, "
+        "'Answerability, second pass').",
     )
     answerability_target: float = Field(
         default=0.95,

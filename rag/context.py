@@ -36,8 +36,9 @@ def placed_as_plain(contextual: list[FusedHit], plain: list[FusedHit], rows: fro
     """The contextual ranking (ranked without `rows`) with `rows` where the plain ranking has them.
 
     For the open article's short answer: it restates the article's question, which the contextual query begins with,
-    so the contextual query matches it whatever the follow-up asks (the hub passage of eval/RESULTS.md). The plain
-    question's rank stands in for it, so the answer rises on a follow-up it answers and not on every other one.
+    so the contextual query matches it whatever the follow-up asks (the hub passage: eval/HISTORY.md, tenth pass).
+    The plain question's rank stands in for it, so the answer rises on a follow-up it answers and not on every other
+    one.
     """
     placed = [hit for hit in contextual if hit.row not in rows]
     for at, hit in enumerate(plain):

@@ -73,7 +73,8 @@ class RetrievalSettings(BaseSettings):
         ge=1,
         le=100,
         description="Passages the reader reads per question (the rest keep the fused order); 5: the sample corpus's "
-        "passages fill its 128 word pieces, 51 ms for 5 on one thread, 113 ms for 10 (eval/RESULTS.md, issue 35).",
+        "passages fill its 128 word pieces, 51 ms for 5 on one thread, 113 ms for 10 (eval/HISTORY.md, sixteenth "
+        "pass, issue 35).",
     )
     reader_threads: int = Field(
         default=2,

@@ -27,7 +27,7 @@ NOT_DEFINITIONS = LEXICONS / "not_definitions.tsv"
 # nothing but its focus ("What is X?", "What are the genetic changes related to X?"): every passage about X matches the
 # focus alike and only the type tells them apart, so at one count a type many passages hold loses to a short page that
 # repeats X. A quantity is asked beside words that say which one ("the dose of upadacitinib"), and counting it more
-# lost SciFact and gold (eval/RESULTS.md, fourth pass, item 2). Chosen on MedQuAD dev half A, confirmed on half B;
+# lost SciFact and gold (eval/HISTORY.md, fourth pass, item 2). Chosen on MedQuAD dev half A, confirmed on half B;
 # neither SciFact's claims nor the gold questions ask for these two types (eleventh pass, item 6).
 COUNTS = {"@definition": 5, "@gene": 5}
 

@@ -58,7 +58,7 @@ def base_model(model_path: Path, layers: int) -> Any:
     match from the first step and the joint layers learn the rest. The usual head reads the [CLS] vector through
     BERT's pooler, which this checkpoint never trained to carry anything: 12,800 pairs left every logit at the
     positive rate (-1.67 for positive, hard, random and swapped pairs alike; loss 0.478, the prior's 0.47), and a
-    head on the mean of all the pair's tokens learnt no more in 2,400 (eval/RESULTS.md, issue 35)."""
+    head on the mean of all the pair's tokens learnt no more in 2,400 (eval/HISTORY.md, sixteenth pass, issue 35)."""
     import torch
     from transformers import AutoConfig, AutoModel
     from transformers.utils import logging as hf_logging
