@@ -30,6 +30,7 @@ from index.dense import DenseIndex, choose_params
 from index.embed_cache import EmbeddingCache, Encoder
 from index.embedder import Embedder
 from index.faults import crash_point
+from index.medical_names import MENTIONS_FILE, Mentions, build_mentions
 from index.settings import IndexSettings
 from index.store import (
     Bm25Params,
@@ -134,7 +135,7 @@ def load_articles(corpus_dir: Path, strict: bool = False) -> ArticleSource:
 def build_bm25(chunks: Sequence[Chunk], settings: IndexSettings) -> tuple[Bm25Index, list[str]]:
     """BM25 over the chunks as the settings say, and the texts it read (the clinical vocabulary is built from them).
     Answer types are read from each claim without its header (index/answer_types.py)."""
-    texts = [chunk.lexical_text(settings.bm25_header == "question_and_section") for chunk in chunks]
+    texts = [_lexical_text(chunk, settings) for chunk in chunks]
     bm25 = Bm25Index.build(
         texts,
         settings.bm25_method,
@@ -147,6 +148,18 @@ def build_bm25(chunks: Sequence[Chunk], settings: IndexSettings) -> tuple[Bm25In
         normalize=settings.bm25_normalize,
     )
     return bm25, texts
+
+
+def _lexical_text(chunk: Chunk, settings: IndexSettings) -> str:
+    return chunk.lexical_text(settings.bm25_header == "question_and_section")
+
+
+def _lexical_texts_by_article(chunks: Sequence[Chunk], settings: IndexSettings) -> dict[str, list[str]]:
+    """Each article's chunks as BM25 would read them, whatever the article's review status."""
+    texts: dict[str, list[str]] = {}
+    for chunk in chunks:
+        texts.setdefault(chunk.article_id, []).append(_lexical_text(chunk, settings))
+    return texts
 
 
 def write_index(
@@ -229,16 +242,25 @@ def write_index(
     derived: dict[str, _Derived] = {}
     reused: list[str] = []
     extra: dict[str, bytes] = {}
-    vocabulary = None
+    vocabulary = mentions = None
     if settings.vocabulary:
-        # From what BM25 reads, so its alternatives are words the served corpus says.
-        key = _digest(str(VOCABULARY_VERSION), json.dumps(source_versions()), bm25.tokenize.key, *lexical_texts)
+        # From what BM25 reads, so its alternatives are words the served corpus says; the medical names each article
+        # mentions from every article's text, since any may be approved or retracted before the next build.
+        every_text = _lexical_texts_by_article(chunks, settings)
+        articles_read = [f"{a}\n" + "\n".join(texts) for a, texts in sorted(every_text.items())]
+        key = _digest(
+            str(VOCABULARY_VERSION), json.dumps(source_versions()), bm25.tokenize.key, *lexical_texts, *articles_read
+        )
         files = earlier.reuse("vocabulary", key)
         if files is None:
-            files = {VOCABULARY_FILE: build_vocabulary(lexical_texts, bm25.tokenize).to_json()}
+            files = {
+                VOCABULARY_FILE: build_vocabulary(lexical_texts, bm25.tokenize).to_json(),
+                MENTIONS_FILE: build_mentions(every_text, bm25.tokenize).to_json(),
+            }
         else:
             reused.append("vocabulary")
         vocabulary = Vocabulary.from_json(files[VOCABULARY_FILE])
+        mentions = Mentions.from_json(files[MENTIONS_FILE])
         extra |= files
         derived["vocabulary"] = _Derived(key, sorted(files))
         stages.done("vocabulary")
@@ -255,7 +277,17 @@ def write_index(
         files = earlier.reuse(learner.name, key)
         if files is None:
             chunk_table, by_id = ChunkTable.of(chunks), {a.id: a for a in articles}
-            built = LoadedIndex(index_dir, manifest, chunk_table, by_id, bm25, dense, bm25_rows, vocabulary=vocabulary)
+            built = LoadedIndex(
+                index_dir,
+                manifest,
+                chunk_table,
+                by_id,
+                bm25,
+                dense,
+                bm25_rows,
+                vocabulary=vocabulary,
+                mentions=mentions,
+            )
             files = learner.learn(built)
         else:
             reused.append(learner.name)

@@ -19,10 +19,11 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pyarrow as pa
 from pydantic import BaseModel, ValidationError
@@ -34,6 +35,7 @@ from index.bm25 import Bm25Index
 from index.chunk_table import ChunkTable, write_chunk_table
 from index.dense import DenseIndex, DenseParams
 from index.faults import crash_point
+from index.medical_names import MENTIONS_FILE, Mentions
 from index.settings import IndexSettings
 from index.tokenize import StopwordSet
 from index.vocabulary import VOCABULARY_FILE, Vocabulary
@@ -126,6 +128,7 @@ class LoadedIndex:
     bm25_rows: list[int] | None = None  # chunk row of each BM25 row; None: BM25 covers every chunk
     article_index: ArticleIndex | None = None  # None for generations written without it (benchmarks/scale.py)
     vocabulary: Vocabulary | None = None  # None for generations built without it (IndexSettings.vocabulary)
+    mentions: Mentions | None = None  # built with the vocabulary: the medical names each article mentions
 
     @property
     def version(self) -> str:
@@ -361,13 +364,24 @@ def load_generation(directory: Path) -> LoadedIndex:
         if ArticleIndex.present(manifest.files)
         else None
     )
+    vocabulary = _derived(directory, manifest, VOCABULARY_FILE, Vocabulary.load)
+    mentions = _derived(directory, manifest, MENTIONS_FILE, Mentions.load)
+    by_id = {a.id: a for a in articles}
+    return LoadedIndex(directory, manifest, chunks, by_id, bm25, dense, bm25_rows, related, vocabulary, mentions)
+
+
+_File = TypeVar("_File")
+
+
+def _derived(directory: Path, manifest: Manifest, name: str, load: Callable[[Path], _File | None]) -> _File | None:
+    """A file derived at build time, None for a generation built without it; one written by an older version needs
+    a rebuild."""
+    if name not in manifest.files:
+        return None
     try:
-        vocabulary = Vocabulary.load(directory) if VOCABULARY_FILE in manifest.files else None
+        return load(directory)
     except ValueError as exc:
-        raise IndexUnavailable(f"{directory / VOCABULARY_FILE}: {exc}: {REBUILD}") from None
-    return LoadedIndex(
-        directory, manifest, chunks, {a.id: a for a in articles}, bm25, dense, bm25_rows, related, vocabulary
-    )
+        raise IndexUnavailable(f"{directory / name}: {exc}: {REBUILD}") from None
 
 
 def load_index(index_dir: Path) -> LoadedIndex:

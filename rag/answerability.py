@@ -1,10 +1,11 @@
 """Is the question answered by any approved article at all? A calibrated decision, not a cosine floor.
 
 Cosine similarity alone cannot tell "no article covers this drug" from "the article says it another way"
-(eval/RESULTS.md). So a small logistic model reads several signals of the *plain* question (its contextual form
-borrows the article's words and would lift any question): how much of the question's rarest vocabulary the best
-article covers, whether the corpus knows those words at all, whether BM25 and dense agree, how far the best
-passage stands out, and cosine, raw and over the question's cosine with the corpus centroid. It is trained at
+(eval/HISTORY.md, "Answerability (abstention on by default)"). So a small logistic model reads several signals of
+the *plain* question (its contextual form borrows the article's words and would lift any question): how much of the
+question's rarest vocabulary the best article covers, whether the corpus knows those words at all, whether BM25 and
+dense agree, how far the best passage stands out, and cosine, raw and over the question's cosine with the corpus
+centroid. It is trained at
 `index build` time on labels that cost nothing (rag/answerability_training.py) and its threshold is set by
 split-conformal calibration so that at least 95% of answerable questions like the calibration set are answered.
 """
@@ -211,10 +212,12 @@ class AnswerabilityModel(BaseModel):
         """Whether the model reads the reader's score (trained on an index served with FOLLOWUP_READER on)."""
         return READER_FEATURE in self.features
 
-    def probability(self, values: NDArray[np.float64]) -> float:
+    def logit(self, values: NDArray[np.float64]) -> float:
         z = (values - np.asarray(self.mean)) / np.asarray(self.scale)
-        logit = float(z @ np.asarray(self.coef) + self.intercept)
-        return 1.0 / (1.0 + math.exp(-max(min(logit, 50.0), -50.0)))
+        return float(z @ np.asarray(self.coef) + self.intercept)
+
+    def probability(self, values: NDArray[np.float64]) -> float:
+        return logistic(self.logit(values))
 
     def save(self, directory: Path) -> None:
         (directory / MODEL_FILE).write_text(self.model_dump_json(indent=2), encoding="utf-8")
@@ -237,6 +240,10 @@ class AnswerabilityModel(BaseModel):
                 f"{path}: trained on other answerability features than this version computes: {REBUILD}"
             )
         return model
+
+
+def logistic(logit: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(min(logit, 50.0), -50.0)))
 
 
 def conformal_threshold(answerable_scores: Sequence[float], answered: float) -> float:

@@ -38,7 +38,7 @@ from sklearn.preprocessing import StandardScaler
 from corpus.model import ReviewStatus
 from index.settings import IndexSettings
 from rag.answer import Answerer
-from rag.answerability import FEATURES, AnswerabilityModel, conformal_threshold
+from rag.answerability import FEATURES, AnswerabilityModel, conformal_threshold, logistic
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ DRAWS: int = IndexSettings.model_fields["answerability_draws"].default  # draws 
 FLOOR_ANSWERED: float = IndexSettings.model_fields["answerability_floor_target"].default
 TRAINING_KEY = (
     f"{','.join(FEATURES)}; free labels v3; content terms; linked terms reached and covered; {DRAWS} draws; "
-    "floor over pooled draws"
+    "floor over the bag's calibration scores"
 )
 MEDICAL_SWAPS = 0.5  # share of entity swaps and out-of-domain words that are medical words the corpus lacks
 PARAPHRASED = 1.0  # share of pseudo-questions with one word (not the rarest) said in a word the corpus lacks
@@ -236,11 +236,24 @@ def train(
     if not members:
         return None
     bag = average(members)
-    # The floor lets through a larger share than the threshold, where one draw's few calibration scores (~100 real
-    # questions) put the 1% quantile at their minimum or below: it is set on the scores of every draw together.
-    pooled = [score for _, scores in filter(None, trained) for score in scores]
-    floor = min(conformal_threshold(pooled, floor_answered), bag.threshold)
+    scores = bag_scores([logits for _, logits in filter(None, trained)])
+    floor = min(conformal_threshold(scores, floor_answered), bag.threshold)
     return bag.model_copy(update={"floor": floor, "floor_answered": floor_answered})
+
+
+def bag_scores(held_out: list[dict[str, float]]) -> list[float]:
+    """The averaged model's own calibration scores, each calibration question once, from each member's out-of-sample
+    logits by question (`train_one`): a question's score is the mean logit of the members that did not learn from
+    it, as the bag's logit is its members' mean. A real calibration question is scored out of fold by every member,
+    so its score is the bag's cross-fitted one; a pseudo-question by the draws that held out its article.
+
+    The floor is set on these (split-conformal, as each member's threshold is on its own): pooling the members'
+    scores instead counted each real question once per draw and set the floor for scores the bag never gives."""
+    by_question: dict[str, list[float]] = {}
+    for logits in held_out:
+        for question, logit in logits.items():
+            by_question.setdefault(question, []).append(logit)
+    return [logistic(float(np.mean(logits))) for logits in by_question.values()]
 
 
 def average(members: list[AnswerabilityModel]) -> AnswerabilityModel:
@@ -278,9 +291,9 @@ def train_one(
     rng: np.random.Generator,
     real: list[tuple[int, NDArray[np.float64]]],
     calibration: Path | None,
-) -> tuple[AnswerabilityModel, list[float]] | None:
-    """One model on one draw of free labels, with the calibration scores that set its threshold (None when a class
-    is missing). Its floor is left to `train`, which sets it on the scores of every draw.
+) -> tuple[AnswerabilityModel, dict[str, float]] | None:
+    """One model on one draw of free labels, with the logits of the calibration questions that set its threshold, by
+    question (None when a class is missing). Its floor is left to `train`, which sets it on the bag's (`bag_scores`).
 
     Without `calibration`, half of the pseudo-questions' source articles never train: their answerable
     pseudo-questions set the threshold (split-conformal; their swaps and left-out twins do train, which makes them
@@ -290,7 +303,8 @@ def train_one(
     them, and scores that fold (cross-conformal; Vovk 2015); the served model learns from all. Real questions are
     harder than pseudo-questions (clinicians' words are not the claims'), so a threshold set on pseudo-questions
     answers fewer of them. Weighed as much as all the free labels together, their lay words taught the model that
-    unknown words are harmless ("What is the capital of France?" was answered; eval/RESULTS.md)."""
+    unknown words are harmless ("What is the capital of France?" was answered; eval/HISTORY.md, "Answerability,
+    second pass")."""
     examples = make_examples(answerer, rng)
     vectors = answerer.encode_queries([e.question for e in examples])
     free: list[tuple[Example, NDArray[np.float64]]] = []
@@ -305,20 +319,22 @@ def train_one(
     kinds = [e.kind for e, _ in free] + ["clinician question" if y else "clinician out of scope" for y, _ in real]
     if real:
         groups = [""] * len(free) + [f"real {i}" for i in range(len(real))]  # "": always trains
-        scores = _cross_fitted_scores(matrix, labels, groups, rng)
+        logits = _cross_fitted_logits(matrix, labels, groups, rng)
         training = np.ones(len(labels), dtype=bool)
     else:
         articles = sorted({e.article_id for e, _ in free if e.label == 1})
         calibrating = set(rng.permutation(articles)[: len(articles) // 2]) if len(articles) > 1 else set()
         held_out = np.array([e.article_id in calibrating and e.label == 1 for e, _ in free], dtype=bool)
         training = ~held_out
-        scores = []
-    if len(set(labels[training].tolist())) < 2 or not (scores or (~training).any()):
+        logits = {}
+    if len(set(labels[training].tolist())) < 2 or not (logits or (~training).any()):
         log.warning("answerability: too few examples to train (%d); every question will be answered", len(labels))
         return None
     model = _fit(matrix[training], labels[training])
     if not real:
-        scores = [model.probability(v) for v in matrix[~training]]
+        held = [(e, v) for (e, v), t in zip(free, training, strict=True) if not t]
+        logits = {f"{e.article_id} {e.asked_on_article} {e.question}": model.logit(v) for e, v in held}
+    scores = [logistic(logit) for logit in logits.values()]
     trained = [kind for kind, t in zip(kinds, training, strict=True) if t]
     calibrated = model.model_copy(
         update={
@@ -329,26 +345,27 @@ def train_one(
             "training": {k: trained.count(k) for k in sorted(set(trained))},
         }
     )
-    return calibrated, scores
+    return calibrated, logits
 
 
-def _cross_fitted_scores(
+def _cross_fitted_logits(
     matrix: NDArray[np.float64],
     labels: NDArray[np.int_],
     groups: list[str],
     rng: np.random.Generator,
-) -> list[float]:
-    """The answerable rows' scores, each from the model fitted without its group's fold (group "" never folds)."""
+) -> dict[str, float]:
+    """The answerable rows' logits by group, each from the model fitted without its group's fold (group "" never
+    folds)."""
     named = sorted({g for g in groups if g})
     if len(named) < 2:
-        return []
+        return {}
     fold_of = dict(zip(rng.permutation(named).tolist(), [i % FOLDS for i in range(len(named))], strict=True))
     fold = np.array([fold_of.get(g, -1) for g in groups])
-    scores: list[float] = []
+    logits: dict[str, float] = {}
     for k in range(min(FOLDS, len(named))):
         part = fold != k
         if len(set(labels[part].tolist())) < 2:
             continue
         model = _fit(matrix[part], labels[part])
-        scores += [model.probability(matrix[i]) for i in np.flatnonzero((fold == k) & (labels == 1))]
-    return scores
+        logits |= {groups[i]: model.logit(matrix[i]) for i in np.flatnonzero((fold == k) & (labels == 1))}
+    return logits

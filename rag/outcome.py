@@ -2,12 +2,12 @@
 
 Two calibrated cut-offs of the answerability model decide most questions (rag/answerability.py): at or above the
 threshold a question is answered; between the floor and the threshold it is uncertain; below the floor it is
-declined. A question that names a drug, disease, test or procedure that no approved article mentions, nor any word
-the clinical vocabulary links it to (rag/unmentioned.py), is never answered outright: the passages would speak of
-another drug or disease. It is uncertain when the model would answer it (the clinician may ask about the rest, as
+declined. A question that names a drug or a disease that no approved article mentions, nor any word the clinical
+vocabulary links it to (rag/unmentioned.py), is never answered outright: the passages would speak of another drug
+or disease. It is uncertain when the model would answer it (the clinician may ask about the rest, as
 "Admitted with pneumonia: continue or hold upadacitinib?" does), and declined otherwise, saying what no article
 mentions. Chosen on the gold tune half over declining it always and over also asking that the best article cover
-every other word (eval/RESULTS.md, issue 31).
+every other word (eval/HISTORY.md, fifteenth pass, issues 30 and 31).
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ related) asks `Servable.is_servable`; retrieval also uses `blocked_rows` to skip
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from corpus.model import Article, ReviewStatus
 from index.overrides import Override, OverrideStore, Snapshot
 from index.store import LoadedIndex
@@ -46,6 +48,11 @@ class Servable:
 
     def is_servable(self, article_id: str) -> bool:
         return self.status(article_id) is ReviewStatus.APPROVED
+
+    def any_servable(self, article_ids: Iterable[str]) -> bool:
+        """Whether any of the articles may be served now (under one snapshot of the overrides)."""
+        snapshot = self._snapshot()
+        return any(self.status(article_id, snapshot) is ReviewStatus.APPROVED for article_id in article_ids)
 
     def blocked_rows(self) -> frozenset[int]:
         """Chunk rows of every article that may not be served now (recomputed only when the overrides change)."""

@@ -115,8 +115,9 @@ class Answer(BaseModel):
     passages: list[Passage]
     unmentioned: list[str] = Field(
         default_factory=list,
-        description="Medical words of the question (a drug, a disease) that no approved article mentions, nor any "
-        "word the clinical vocabulary links them to, as the question writes them: what the passages cannot speak to.",
+        description="Drug and disease names of the question (of one word or several) that no approved article "
+        "mentions, nor any word the clinical vocabulary links them to, as the question writes them: what the passages "
+        "cannot speak to.",
     )
     caveat: str = CAVEAT
     index_version: str

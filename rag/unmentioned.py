@@ -1,41 +1,27 @@
-"""The question's medical words that no approved article mentions: what the passages cannot speak to.
+"""The question's drug and disease names that no servable article mentions: what the passages cannot speak to.
 
 A clinician who asks "what's the ixekizumab dose instead?" on an upadacitinib page gets either no passage or
 passages about upadacitinib. Either way the page should say that no approved article names ixekizumab, rather
-than leave the clinician to infer it. The words come from the clinical vocabulary's list of medical words and
-drug names the corpus neither says nor reaches through an alternative (index/vocabulary.py, built from what BM25
-reads: the articles approved at build time), so "Rinvoq" (said as upadacitinib) and lay words are never listed.
+than leave the clinician to infer it. The names are those a public source says name a drug or a disease, and the
+articles that mention each were found at build time, every article whatever its status (index/medical_names.py):
+they are read against the articles servable at the time of the request, so an approval or a retraction by an
+override changes the reason from the next request on. "Rinvoq" is never listed while an article says upadacitinib.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
-_WORD = re.compile(r"[^\W\d_][\w-]*")  # "Secukinumab's" is "Secukinumab"
+from index.medical_names import Mentions
 
 
-@dataclass(frozen=True)
-class ForeignWords:
-    """Medical words and drug names the corpus lacks, as BM25 terms."""
-
-    terms: frozenset[str]  # every term of every such name: the answerability feature `foreign_medical`
-    words: frozenset[str]  # the names that are one term ("warfarin", "gout"): what a question is told
-
-    @classmethod
-    def of(cls, names: Iterable[str], tokenize: Callable[[str], list[str]]) -> ForeignWords:
-        tokenized = [tokenize(name) for name in names]
-        return cls(
-            frozenset(term for terms in tokenized for term in terms),
-            frozenset(terms[0] for terms in tokenized if len(terms) == 1),
-        )
-
-    def unmentioned(self, question: str, tokenize: Callable[[str], list[str]]) -> list[str]:
-        """The question's words that are such names, as the question writes them, each once, in order."""
-        found: dict[str, str] = {}
-        for word in _WORD.findall(question):
-            terms = tokenize(word)
-            if len(terms) == 1 and terms[0] in self.words:
-                found.setdefault(terms[0], word)
-        return list(found.values())
+def unmentioned(question: str, mentions: Mentions | None, any_servable: Callable[[Iterable[str]], bool]) -> list[str]:
+    """The question's names that no article `any_servable` accepts mentions, as the question writes them, each once,
+    in order; nothing for a generation built without the clinical vocabulary."""
+    if mentions is None:
+        return []
+    found: dict[int, str] = {}
+    for name, start, end in mentions.find(question):
+        if not any_servable(mentions.mentioned_by(name)):
+            found.setdefault(name, question[start:end])
+    return list(found.values())

@@ -114,6 +114,28 @@ def test_approving_a_submitted_article_serves_it_without_a_rebuild(client: TestC
     assert SUBMITTED_ID not in _ask_ids(client, ALOPECIA)
 
 
+def test_an_override_changes_what_no_approved_article_mentions_from_the_next_request(client: TestClient) -> None:
+    """The submitted article is the one that names deuruxolitinib, the seed article the one that names adalimumab."""
+
+    def unmentioned(question: str) -> tuple[list[str], str]:
+        body = client.post("/v1/ask", json={"question": question}).json()
+        return body["unmentioned"], body["reason"] or ""
+
+    newer_jak = "Is deuruxolitinib an option for alopecia areata?"
+    names, reason = unmentioned(newer_jak)
+    assert names == ["deuruxolitinib"] and reason.startswith("No approved article mentions deuruxolitinib.")
+    _set(client, SUBMITTED_ID, "approved", "reviewed by Dr B")
+    names, reason = unmentioned(newer_jak)
+    assert names == [] and "deuruxolitinib" not in reason
+    _set(client, SUBMITTED_ID, "under_review", "second look")
+    assert unmentioned(newer_jak)[0] == ["deuruxolitinib"]
+
+    switch = "Could adalimumab be tried instead of upadacitinib?"
+    assert unmentioned(switch)[0] == []
+    _set(client, SEED_ID, "retracted", "withdrawn by the journal")
+    assert unmentioned(switch)[0] == ["adalimumab"]
+
+
 @pytest.mark.parametrize(
     "body",
     [

@@ -95,7 +95,7 @@ def test_a_rebuild_of_unchanged_inputs_reuses_what_the_generation_derived(
     before = current_generation(index_dir)
     report = build_index(CORPUS, index_dir, settings, embedder)
     assert report.reused == ("vocabulary", "answerability")
-    for name in ("vocabulary.json", "answerability.json"):
+    for name in ("vocabulary.json", "mentions.json", "answerability.json"):
         assert (report.directory / name).read_bytes() == (before / name).read_bytes()
     assert list(report.stages) == ["chunk", "embed", "bm25", "dense", "vocabulary", "answerability", "write"]
 

@@ -11,8 +11,8 @@ import pytest
 
 from index.store import IndexUnavailable
 from rag.answer import Answerer
-from rag.answerability import FEATURES, MODEL_FILE, AnswerabilityModel
-from rag.answerability_training import DRAWS, average
+from rag.answerability import FEATURES, MODEL_FILE, AnswerabilityModel, logistic
+from rag.answerability_training import DRAWS, average, bag_scores
 
 
 def _model(features: list[str]) -> dict[str, object]:
@@ -135,9 +135,17 @@ def test_the_served_model_averages_its_draws() -> None:
         assert (bag.probability(values) >= bag.threshold) == (np.mean(margins) >= 0)
 
 
+def test_the_floor_is_set_on_the_bag_s_scores_each_calibration_question_once() -> None:
+    """Two draws scored both real questions out of fold, a third held out a pseudo-question: three scores, each at
+    the mean logit of the draws that did not learn from it (pooled, the real questions counted twice each)."""
+    held_out = [{"real 0": 0.0, "real 1": 2.0}, {"real 0": 2.0, "real 1": 2.0}, {"pseudo": -1.0}]
+    assert bag_scores(held_out) == pytest.approx([logistic(1.0), logistic(2.0), logistic(-1.0)])
+
+
 def test_the_index_serves_a_bag_of_draws(answerer: Answerer) -> None:
     model = answerer.answerability_model
     assert model is not None and model.draws == DRAWS
+    assert model.floor <= model.threshold and model.floor_answered > model.target_answered
 
 
 def _logit(p: float) -> float:
