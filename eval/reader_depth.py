@@ -33,7 +33,7 @@ from index.embedder import Embedder
 from rag.answer import Answerer
 from rag.context import context_parts, contextual_query
 from rag.reader.model import Reader
-from rag.reader.rerank import load_reader
+from rag.reader.rerank import fused_with_reader, load_reader
 from rag.settings import PipelineSettings
 from rag.types import FusedHit
 
@@ -41,13 +41,17 @@ DEPTHS = (0, 5, 10, 20)  # 0: the fused order, no reader
 TIMED = 30  # questions timed per N
 
 
-def orders(reader: Reader, answerer: Answerer, question: str, hits: list[FusedHit]) -> dict[int, list[FusedHit]]:
-    """The ranking each N gives: its first N hits reordered by the reader's scores (read once for the largest N)."""
+def orders(
+    reader: Reader, answerer: Answerer, question: str, hits: list[FusedHit], replace: bool = False
+) -> dict[int, list[FusedHit]]:
+    """The ranking each N gives: its first N hits reordered as served (rag/reader/rerank.py), or by the reader's
+    order alone with `replace` (the first design, for comparison); the reader's scores read once for the largest N."""
     top = hits[: max(DEPTHS)]
     scores = reader.logits(question, [answerer.index.chunks[h.row].embed_text for h in top])
     result = {}
     for n in DEPTHS:
-        head = sorted(range(min(n, len(top))), key=lambda i: (-float(scores[i]), i))
+        read = scores[: min(n, len(top))]
+        head = sorted(range(len(read)), key=lambda i: (-float(read[i]), i)) if replace else fused_with_reader(read)
         result[n] = [top[i] for i in head] + hits[len(head) :]
     return result
 
@@ -64,6 +68,7 @@ def ranked_runs(
     reader: Reader,
     questions: list[GoldQuestion],
     to_run: Callable[[list[FusedHit]], dict[str, float]],
+    replace: bool,
 ) -> dict[str, dict[int, Run]]:
     """reads ("question" or "with context") → N → run."""
     runs: dict[str, dict[int, Run]] = {"question": {n: {} for n in DEPTHS}, "with context": {n: {} for n in DEPTHS}}
@@ -76,7 +81,9 @@ def ranked_runs(
                 for n in DEPTHS:
                     runs_of[n][q.id] = runs_of_question[n][q.id]
                 continue
-            for n, order in orders(reader, answerer, reader_question(answerer, q, reads != "question"), hits).items():
+            for n, order in orders(
+                reader, answerer, reader_question(answerer, q, reads != "question"), hits, replace
+            ).items():
                 runs_of[n][q.id] = to_run(order)
     return runs
 
@@ -99,12 +106,18 @@ def document_run_of(answerer: Answerer) -> Callable[[list[FusedHit]], dict[str, 
 
 
 def gold_table(
-    settings: PipelineSettings, embedder: Embedder, reader: Reader, gold: Path, corpus: Path, cache: Path
+    settings: PipelineSettings,
+    embedder: Embedder,
+    reader: Reader,
+    gold: Path,
+    corpus: Path,
+    cache: Path,
+    replace: bool = False,
 ) -> dict[str, float]:
     questions = [q for q in load_gold(gold) if q.answerable]
     answerer = served_answerer(cached_corpus_index(corpus, settings, embedder, cache), settings, embedder)
     qrels = gold_qrels(questions, answerer.index)
-    runs = ranked_runs(answerer, reader, questions, passage_run_of(answerer))
+    runs = ranked_runs(answerer, reader, questions, passage_run_of(answerer), replace)
     figures: dict[str, float] = {}
     for split in GoldSplit:
         follow = {q.id: qrels[q.id] for q in questions if q.split is split and q.article_id}
@@ -120,19 +133,25 @@ def gold_table(
 
 
 def beir_table(
-    settings: PipelineSettings, embedder: Embedder, reader: Reader, spec: str, cache: Path, limit: int
+    settings: PipelineSettings,
+    embedder: Embedder,
+    reader: Reader,
+    spec: str,
+    cache: Path,
+    limit: int,
+    replace: bool = False,
 ) -> dict[str, float]:
     folder, _, split = spec.partition(":")
     data = load_beir(Path(folder), split or "dev")
     answerer = served_answerer(cached_index(data, settings, embedder, cache), settings, embedder)
     held_out = [q for q in beir_questions(data) if half(q.id) == "B"][:limit]
-    runs = ranked_runs(answerer, reader, held_out, document_run_of(answerer))["question"]
+    runs = ranked_runs(answerer, reader, held_out, document_run_of(answerer), replace)["question"]
     qrels = {q.id: data.qrels[q.id] for q in held_out}
     figures = {f"{data.name} B nDCG@10, N={n}": score(qrels, run)["ndcg@10"] for n, run in runs.items()}
     if data.name.startswith("medquad"):
         _, followed = follow_ups(data)
         followed = [q for q in followed if half(q.id) == "B"][:limit]
-        both = ranked_runs(answerer, reader, followed, document_run_of(answerer))
+        both = ranked_runs(answerer, reader, followed, document_run_of(answerer), replace)
         qrels = {q.id: dict.fromkeys(q.relevant, 1) for q in followed}
         for reads, by_n in both.items():
             for n, run in by_n.items():
@@ -164,6 +183,9 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=2000, help="half-B questions per BEIR set (the first N)")
     parser.add_argument("--cache-dir", type=Path, default=Path("var/cache"))
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--replace", action="store_true", help="order the N read by the reader alone (the first design), not fused"
+    )
     args = parser.parse_args()
     settings = PipelineSettings.of(reader=False, abstention=False)
     embedder = Embedder(settings.index.resolved_model_path())
@@ -172,11 +194,11 @@ def main() -> int:
         "reader layers": float(reader.card.layers),
         "reader max_length": float(reader.max_length),
     }
-    figures |= gold_table(settings, embedder, reader, args.gold, args.corpus, args.cache_dir)
+    figures |= gold_table(settings, embedder, reader, args.gold, args.corpus, args.cache_dir, args.replace)
     answerer = served_answerer(cached_corpus_index(args.corpus, settings, embedder, args.cache_dir), settings, embedder)
     figures |= timings(reader, answerer, load_gold(args.gold))
     for spec in args.beir:
-        figures |= beir_table(settings, embedder, reader, spec, args.cache_dir, args.limit)
+        figures |= beir_table(settings, embedder, reader, spec, args.cache_dir, args.limit, args.replace)
     for name, value in figures.items():
         print(f"| {name} | {value:.4f} |")
     if args.json:

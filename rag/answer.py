@@ -174,7 +174,8 @@ class Answerer:
                 read = reread(self.reader, question, hits, self.index.chunks, n)
                 hits = read.hits
             else:  # a one-retriever ranking is a baseline: kept as it is, the feature read on the hybrid one
-                read = reread(self.reader, question, self.ranker.fuse(plain, Mode.HYBRID), self.index.chunks, n)
+                fused = self.ranker.fuse(plain, Mode.HYBRID)
+                read = reread(self.reader, question, fused, self.index.chunks, n)
             if values is not None:
                 values = np.append(values, read.best_logit)
         answerability = self._answerability(values)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import random
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -37,8 +38,18 @@ from sklearn.preprocessing import StandardScaler
 
 from corpus.model import ReviewStatus
 from index.settings import IndexSettings
+from index.vocabulary import WORDNET_DIR
 from rag.answer import Answerer
-from rag.answerability import FEATURES, AnswerabilityModel, conformal_threshold, logistic
+from rag.answerability import (
+    COMPUTED,
+    FEATURES,
+    READER_REPLACES,
+    AnswerabilityModel,
+    conformal_threshold,
+    learnt_features,
+    logistic,
+)
+from rag.everyday import out_of_scope_questions
 
 log = logging.getLogger(__name__)
 
@@ -47,14 +58,16 @@ _OPENERS = ("", "what about", "is", "how", "can", "does", "when", "dose of", "sh
 CLAIMS = 300
 QUESTIONS = 150
 OUT_OF_DOMAIN = 100
+EVERYDAY = 100  # everyday questions (rag/everyday.py), as many as the out-of-domain ones
 FOLDS = 5  # cross-fitting over the real calibration questions
 # What a model learns from: its features and how its free labels are drawn. Evaluation caches built indexes under
 # it, so a change to either retrains instead of reusing an index whose model was trained otherwise.
 DRAWS: int = IndexSettings.model_fields["answerability_draws"].default  # draws averaged into the served model
 FLOOR_ANSWERED: float = IndexSettings.model_fields["answerability_floor_target"].default
 TRAINING_KEY = (
-    f"{','.join(FEATURES)}; free labels v3; content terms; linked terms reached and covered; {DRAWS} draws; "
-    "floor over the bag's calibration scores"
+    f"{','.join(FEATURES)}; free labels v4 (everyday questions); content terms; linked terms reached and covered; "
+    f"{DRAWS} draws; "
+    f"floor over the bag's calibration scores; the reader replaces {','.join(READER_REPLACES)}"
 )
 MEDICAL_SWAPS = 0.5  # share of entity swaps and out-of-domain words that are medical words the corpus lacks
 PARAPHRASED = 1.0  # share of pseudo-questions with one word (not the rarest) said in a word the corpus lacks
@@ -134,7 +147,23 @@ def make_examples(answerer: Answerer, rng: np.random.Generator) -> list[Example]
     for _ in range(OUT_OF_DOMAIN):
         words = " ".join(stand_in() for _ in range(int(rng.integers(1, 4))))
         negatives.append(Example(f"{rng.choice(_OPENERS)} {words}?".strip(), "", 0, "out of domain"))
-    return examples + negatives
+    return examples + negatives + everyday_examples(articles, rng)
+
+
+def everyday_examples(articles: list[str], rng: np.random.Generator) -> list[Example]:
+    """`EVERYDAY` questions nobody here wrote (rag/everyday.py: public templates and WordNet nouns), half of them
+    asked on a random approved article's page: an everyday question shares a noun with some passage ("oil", "cup")
+    and the open article lifts its passages, so only such examples teach the model that the reader's verdict on it
+    outweighs both. None without WordNet (its nouns fill the templates)."""
+    if not (WORDNET_DIR / "data.noun").is_file():
+        return []
+    questions = out_of_scope_questions(EVERYDAY, random.Random(int(rng.integers(2**32))))
+    pages = [str(a) for a in rng.choice(articles, size=len(questions))] if articles else [""] * len(questions)
+    on_page = rng.random(len(questions)) < 0.5
+    return [
+        Example(q, page, 0, "everyday", asked_on_article=bool(asked and page))
+        for q, page, asked in zip(questions, pages, on_page, strict=True)
+    ]
 
 
 def _pseudo_question(
@@ -208,12 +237,13 @@ def _real_rows(answerer: Answerer, questions: list[LabelledQuestion]) -> list[tu
     return rows
 
 
-def _fit(matrix: NDArray[np.float64], labels: NDArray[np.int_]) -> AnswerabilityModel:
+def _fit(matrix: NDArray[np.float64], labels: NDArray[np.int_], features: tuple[str, ...]) -> AnswerabilityModel:
+    matrix = matrix[:, [COMPUTED.index(f) for f in features]]  # rows hold every feature computed
     scaler = StandardScaler().fit(matrix)
     scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
     classifier = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000)
     classifier.fit((matrix - scaler.mean_) / scale, labels)
-    return AnswerabilityModel.uncalibrated(scaler.mean_, scale, classifier.coef_[0], classifier.intercept_[0])
+    return AnswerabilityModel.uncalibrated(scaler.mean_, scale, classifier.coef_[0], classifier.intercept_[0], features)
 
 
 def train(
@@ -314,12 +344,14 @@ def train_one(
             free.append((example, values))
     if not any(label == 1 for label, _ in real):
         real = []
-    matrix = np.vstack([v for _, v in free] + [v for _, v in real]) if free or real else np.zeros((0, len(FEATURES)))
+    features = learnt_features(answerer.reader is not None)
+    width = len(FEATURES) + (answerer.reader is not None)
+    matrix = np.vstack([v for _, v in free] + [v for _, v in real]) if free or real else np.zeros((0, width))
     labels = np.array([e.label for e, _ in free] + [label for label, _ in real], dtype=np.int_)
     kinds = [e.kind for e, _ in free] + ["clinician question" if y else "clinician out of scope" for y, _ in real]
     if real:
         groups = [""] * len(free) + [f"real {i}" for i in range(len(real))]  # "": always trains
-        logits = _cross_fitted_logits(matrix, labels, groups, rng)
+        logits = _cross_fitted_logits(matrix, labels, groups, rng, features)
         training = np.ones(len(labels), dtype=bool)
     else:
         articles = sorted({e.article_id for e, _ in free if e.label == 1})
@@ -330,7 +362,7 @@ def train_one(
     if len(set(labels[training].tolist())) < 2 or not (logits or (~training).any()):
         log.warning("answerability: too few examples to train (%d); every question will be answered", len(labels))
         return None
-    model = _fit(matrix[training], labels[training])
+    model = _fit(matrix[training], labels[training], features)
     if not real:
         held = [(e, v) for (e, v), t in zip(free, training, strict=True) if not t]
         logits = {f"{e.article_id} {e.asked_on_article} {e.question}": model.logit(v) for e, v in held}
@@ -353,6 +385,7 @@ def _cross_fitted_logits(
     labels: NDArray[np.int_],
     groups: list[str],
     rng: np.random.Generator,
+    features: tuple[str, ...],
 ) -> dict[str, float]:
     """The answerable rows' logits by group, each from the model fitted without its group's fold (group "" never
     folds)."""
@@ -366,6 +399,6 @@ def _cross_fitted_logits(
         part = fold != k
         if len(set(labels[part].tolist())) < 2:
             continue
-        model = _fit(matrix[part], labels[part])
+        model = _fit(matrix[part], labels[part], features)
         logits |= {groups[i]: model.logit(matrix[i]) for i in np.flatnonzero((fold == k) & (labels == 1))}
     return logits

@@ -29,7 +29,9 @@ def answerability_learner(settings: PipelineSettings, embedder: Embedder) -> Lea
         return None
 
     def learn(index: LoadedIndex) -> dict[str, bytes]:
-        untrained = retrieval.model_copy(update={"abstention": False})
+        # The draws run one per core (rag/answerability_training.py): a reader of several threads in each would
+        # put more threads than cores on every batch.
+        untrained = retrieval.model_copy(update={"abstention": False, "reader_threads": 1})
         encoder = settings.served_query_encoder()
         answerer = Answerer(index, embedder, untrained, settings.related, query_encoder=encoder)
         model = train(

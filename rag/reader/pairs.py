@@ -17,7 +17,6 @@ Passages are `Chunk.embed_text`, as the server hands them to the reader."""
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,15 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from corpus.model import ReviewStatus
-from index.lexicon import read_lexicon
-from index.vocabulary import WORDNET_DIR, WordNet
 from rag.answer import Answerer
 from rag.answerability_training import _COMMON_IDS, _pseudo_question, _swap_rarest, _vocabulary
-
-OUT_OF_SCOPE = Path(__file__).resolve().parent / "lexicons" / "out_of_scope.tsv"
-# WordNet 3.0 lexicographer files (lexnames(5)) the out-of-scope slots draw from
-LEXICOGRAPHER_FILES = {"animal": "05", "artifact": "06", "food": "13", "location": "15"}
-_LEMMA = re.compile(r"^[a-z]+(?:_[a-z]+)?$")
 
 
 @dataclass(frozen=True)
@@ -130,39 +122,6 @@ def pseudo_question_pairs(
         swapped = swapper.swap(question)
         if swapped is not None:
             yield Pair(swapped, chunk.embed_text, 0, f"{kind} entity swap")
-
-
-def out_of_scope_questions(count: int, rng: random.Random, wordnet_dir: Path = WORDNET_DIR) -> list[str]:
-    """Everyday questions: a template of `lexicons/out_of_scope.tsv` with a WordNet noun of its slot's kind."""
-    templates = read_lexicon(OUT_OF_SCOPE).entries
-    nouns = everyday_nouns(wordnet_dir)
-    questions = []
-    for _ in range(count):
-        template, slot = rng.choice(templates)
-        questions.append(template.replace("{}", rng.choice(nouns[slot]).replace("_", " ")))
-    return questions
-
-
-def everyday_nouns(wordnet_dir: Path = WORDNET_DIR) -> dict[str, list[str]]:
-    """One- and two-word lower-case noun lemmas of each slot's lexicographer file, less any lemma of a medical
-    synset (an "atrium" is a hall and a heart chamber)."""
-    wordnet = WordNet.read(wordnet_dir)
-    medical = set(wordnet.medical_synsets())
-    medical_lemmas = {lemma.lower() for offset in medical for lemma in wordnet.nouns[offset].lemmas}
-    files = {number: slot for slot, number in LEXICOGRAPHER_FILES.items()}
-    nouns: dict[str, set[str]] = {slot: set() for slot in LEXICOGRAPHER_FILES}
-    with (wordnet_dir / "data.noun").open(encoding="latin-1") as handle:
-        for line in handle:
-            if line.startswith("  "):
-                continue
-            fields = line.split(" ", 5)
-            slot = files.get(fields[1])
-            if slot is None or fields[0] in medical:
-                continue
-            lemma = fields[4]
-            if _LEMMA.match(lemma) and len(lemma) >= 4 and not medical_lemmas & {lemma, *lemma.split("_")}:
-                nouns[slot].add(lemma)
-    return {slot: sorted(words) for slot, words in nouns.items()}
 
 
 def out_of_scope_pairs(

@@ -30,15 +30,9 @@ from pathlib import Path
 
 from eval.beir_eval import half
 from index.store import file_sha256
+from rag.everyday import OUT_OF_SCOPE, out_of_scope_questions
 from rag.reader.model import CARD_FILE, MODEL_DIR, ONNX_FILE, TOKENIZER_FILE, Reader
-from rag.reader.pairs import (
-    OUT_OF_SCOPE,
-    Pair,
-    out_of_scope_pairs,
-    out_of_scope_questions,
-    pseudo_question_pairs,
-    real_question_pairs,
-)
+from rag.reader.pairs import Pair, out_of_scope_pairs, pseudo_question_pairs, real_question_pairs
 from rag.reader.training import TrainOptions, train
 
 log = logging.getLogger("rag.reader.train")

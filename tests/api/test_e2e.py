@@ -55,7 +55,8 @@ def test_eval_url_mode_scores_the_running_server(server: str, tmp_path: Path) ->
     gold = Path(__file__).resolve().parents[2] / "eval" / "gold" / "sample.jsonl"
     out = tmp_path / "gold.json"
     result = CliRunner().invoke(
-        app, ["eval", "--gold", str(gold), "--url", server, "--modes", "bm25,hybrid", "--json", str(out)]
+        app,
+        ["eval", "--gold", str(gold), "--url", server, "--modes", "bm25,hybrid", "--limit", "80", "--json", str(out)],
     )
     assert result.exit_code == 0, result.output
     summary = json.loads(out.read_text())

@@ -28,3 +28,4 @@ def test_the_answerability_draws_change_the_index_fingerprint_only_off_the_defau
     default = IndexSettings().index_fingerprint()
     assert "answerability_draws" not in default  # the default's key is the training key (rag/answerability_training)
     assert IndexSettings(answerability_draws=1).index_fingerprint() != default
+    assert IndexSettings(answerability_floor_target=0.99).index_fingerprint() != default

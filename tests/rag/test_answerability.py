@@ -11,7 +11,15 @@ import pytest
 
 from index.store import IndexUnavailable
 from rag.answer import Answerer
-from rag.answerability import FEATURES, MODEL_FILE, AnswerabilityModel, logistic
+from rag.answerability import (
+    COMPUTED,
+    FEATURES,
+    MODEL_FILE,
+    READER_REPLACES,
+    AnswerabilityModel,
+    learnt_features,
+    logistic,
+)
 from rag.answerability_training import DRAWS, average, bag_scores
 
 
@@ -49,6 +57,26 @@ def test_a_model_of_an_older_version_asks_for_a_rebuild(tmp_path: Path) -> None:
         AnswerabilityModel.load(tmp_path)
     (tmp_path / MODEL_FILE).write_text(json.dumps(_model(list(FEATURES))), encoding="utf-8")
     assert AnswerabilityModel.load(tmp_path) is not None
+
+
+def test_a_model_that_reads_the_reader_reads_its_own_columns(tmp_path: Path) -> None:
+    features = list(learnt_features(True))
+    raw = _model(features) | {"coef": [1.0 if f == "reader_best_logit" else 0.0 for f in features]}
+    (tmp_path / MODEL_FILE).write_text(json.dumps(raw), encoding="utf-8")
+    model = AnswerabilityModel.load(tmp_path)
+    assert model is not None and model.reads_reader
+    values = np.zeros(len(COMPUTED))
+    values[COMPUTED.index("known_coverage_best_article")] = 50.0  # a feature the reader replaces: not read
+    assert model.probability(values) == 0.5
+    values[-1] = 2.0
+    assert model.probability(values) > 0.8
+
+
+def test_with_the_reader_its_score_replaces_the_word_overlap_features(answerer: Answerer) -> None:
+    model = answerer.answerability_model
+    assert model is not None and model.reads_reader
+    assert tuple(model.features) == learnt_features(True)
+    assert not set(READER_REPLACES) & set(model.features)
 
 
 def test_real_calibration_questions_train_beside_the_free_labels(answerer: Answerer) -> None:

@@ -8,7 +8,7 @@ import random
 from eval.beir_eval import half
 from index.lexicon import read_lexicon
 from index.vocabulary import WORDNET_DIR, WordNet
-from rag.reader.pairs import OUT_OF_SCOPE, everyday_nouns, out_of_scope_questions
+from rag.everyday import OUT_OF_SCOPE, everyday_nouns, out_of_scope_questions
 from rag.reader.train import TRAINING_HALF, training_questions
 
 

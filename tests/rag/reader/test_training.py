@@ -12,9 +12,10 @@ import pytest
 from index.settings import packaged_model_path
 from index.store import file_sha256
 from rag.answer import Answerer
+from rag.everyday import out_of_scope_questions
 from rag.reader.export import export_int8
 from rag.reader.model import CARD_FILE, ONNX_FILE, TOKENIZER_FILE, Reader, ReaderUnavailable
-from rag.reader.pairs import Pair, out_of_scope_pairs, out_of_scope_questions, pseudo_question_pairs
+from rag.reader.pairs import Pair, out_of_scope_pairs, pseudo_question_pairs
 from rag.reader.train import main
 from rag.reader.training import CHECKPOINT, TrainOptions, train
 
