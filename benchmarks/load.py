@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -284,9 +285,12 @@ async def final_check(base: str, bodies: list[dict[str, Any]], retracted: str) -
         return served
 
 
-def start_server(index: Path, port: int, token: str, log: Path) -> subprocess.Popen[bytes]:
+def start_server(
+    index: Path, port: int, token: str, log: Path, settings: Mapping[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """`followup serve` with the admin routes on; `settings`: more FOLLOWUP_ variables for it."""
     command = [sys.executable, "-m", "api", "serve", "--host", HOST, "--port", str(port), "--index", str(index)]
-    env = _env(FOLLOWUP_ADMIN_ENABLED="true", FOLLOWUP_ADMIN_TOKEN=token)
+    env = _env(FOLLOWUP_ADMIN_ENABLED="true", FOLLOWUP_ADMIN_TOKEN=token, **(settings or {}))
     with log.open("wb") as sink:
         return subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT)
 

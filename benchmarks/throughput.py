@@ -63,8 +63,8 @@ class Options:
 
 def options(args: argparse.Namespace, environment: Mapping[str, str]) -> Options:
     return Options(
-        index=_shown(args.index),
-        questions=str(args.beir) if args.beir else _shown(args.gold),
+        index=shown(args.index),
+        questions=str(args.beir) if args.beir else shown(args.gold),
         question_limit=args.questions if args.beir else None,
         kind="plain" if args.beir else args.kind,
         top_k=args.top_k,
@@ -72,13 +72,13 @@ def options(args: argparse.Namespace, environment: Mapping[str, str]) -> Options
         concurrency=[int(c) for c in args.concurrency.split(",")],
         seconds=args.seconds,
         workers=args.workers,
-        code=_shown(args.code),
+        code=shown(args.code),
         environment=sorted(name for name in environment if name.startswith("FOLLOWUP_")),
         wrk_threads=WRK_THREADS,
     )
 
 
-def _shown(path: Path) -> str:
+def shown(path: Path) -> str:
     """Relative to the repository where it lies inside it: no machine's path in a committed file."""
     resolved = path.resolve()
     return str(resolved.relative_to(REPO)) if resolved.is_relative_to(REPO) else str(path)

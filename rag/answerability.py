@@ -48,7 +48,7 @@ COMPUTED = (*FEATURES, READER_FEATURE)  # what the pipeline computes for a quest
 # With the reader on, its score replaces the features that count the question's words in the passages: those let
 # everyday questions through on a shared noun ("oil", "cup", "garden"). On the gold tune half, without them the
 # calibrated build declined 73.5% of non-medical questions, not 38.2% (answered 14.7%, not 26.5%), and off-topic
-# ones 90%, not 80%, for 90.6% of answerable ones answered, not 91.7% (eval/RESULTS.md, issue 35).
+# ones 90%, not 80%, for 90.6% of answerable ones answered, not 91.7% (eval/HISTORY.md, seventeenth pass).
 READER_REPLACES = (
     "known_coverage_best_article",
     "rarest_known_terms_covered",
