@@ -75,7 +75,7 @@ class RetrievalSettings(BaseSettings):
         le=100,
         description="Passages the reader reads per question (the rest keep the fused order). 5: on the gold tune half "
         "no lower hit@3 than without the reader at 5, lower at 10 and 20; MedQuAD half B gains most at 10 and 20, "
-        "but one thread reads 5 in 31 ms, 10 in 70, 20 in 143 (eval/results/reader-depth.json).",
+        "but one thread reads 5 in 31 ms, 10 in 70, 20 in 143 (eval/HISTORY.md, seventeenth pass).",
     )
     reader_threads: int = Field(
         default=2,
