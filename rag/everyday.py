@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import re
+from functools import cache
 from pathlib import Path
 
 from index.lexicon import read_lexicon
@@ -29,9 +30,11 @@ def out_of_scope_questions(count: int, rng: random.Random, wordnet_dir: Path = W
     return questions
 
 
+@cache
 def everyday_nouns(wordnet_dir: Path = WORDNET_DIR) -> dict[str, list[str]]:
     """One- and two-word lower-case noun lemmas of each slot's lexicographer file, less any lemma of a medical
-    synset (an "atrium" is a hall and a heart chamber)."""
+    synset (an "atrium" is a hall and a heart chamber). Read once per process: each of a build's answerability
+    draws asks for them (about 1 s to read WordNet); callers must not change the lists."""
     wordnet = WordNet.read(wordnet_dir)
     medical = set(wordnet.medical_synsets())
     medical_lemmas = {lemma.lower() for offset in medical for lemma in wordnet.nouns[offset].lemmas}
