@@ -202,7 +202,12 @@ def main() -> int:
     for name, value in figures.items():
         print(f"| {name} | {value:.4f} |")
     if args.json:
-        args.json.write_text(json.dumps({"command": " ".join(sys.argv), "figures": figures}, indent=1) + "\n")
+        args.json.write_text(
+            json.dumps(
+                {"command": " ".join(["python -m eval.reader_depth", *sys.argv[1:]]), "figures": figures}, indent=1
+            )
+            + "\n"
+        )
     return 0
 
 
