@@ -15,14 +15,16 @@ from fastapi.middleware.cors import CORSMiddleware
 from api import errors, metrics
 from api.body_limit import BodySizeLimit
 from api.feedback import open_feedback_store
+from api.fleet import start_follower
 from api.metrics import IndexFacts, Metrics, index_facts
 from api.rate_limit import RateLimiter
-from api.routes import admin, articles, ask, feedback, health, pages, related
+from api.routes import admin, articles, ask, feedback, fleet, health, pages, related
 from api.schemas import error_responses
 from api.security import check_startup, require_api_key
 from api.settings import AppSettings
 from api.state import ServerState
 from api.telemetry import RequestTelemetry, route_templates
+from api.workers import supervisor_pid
 from index.embedder import Embedder
 from index.overrides import OverridesUnavailable, open_override_store
 from index.store import IndexUnavailable
@@ -49,12 +51,17 @@ def create_app(settings: AppSettings) -> FastAPI:
         embedder = Embedder(settings.index.resolved_model_path(), settings.index.embed_batch_size)
         state = ServerState(settings, embedder, overrides, settings.served_query_encoder())
         unhook = _reload_on_sighup(state)  # before loading: a HUP during start-up must not kill the process
+        follower = None
         try:
             await run_in_threadpool(state.start)
             app.state.server = state
+            # With PostgreSQL: serve what the fleet released (from the verified generation loaded above meanwhile).
+            follower = await run_in_threadpool(start_follower, settings, state)
             yield
         finally:
             unhook()
+            if follower is not None:
+                await run_in_threadpool(follower.close)
             overrides.close()
             feedback_store.close()
 
@@ -83,6 +90,8 @@ def create_app(settings: AppSettings) -> FastAPI:
     app.include_router(health.router)
     if server.admin_on:
         app.include_router(admin.router)
+        if server.overrides_url is not None:  # a fleet exists only where replicas share PostgreSQL
+            app.include_router(fleet.router)
         app.add_exception_handler(OverridesUnavailable, admin.status_store_down)
     app.include_router(metrics.router)
 
@@ -102,13 +111,17 @@ def create_app(settings: AppSettings) -> FastAPI:
 
 
 def _reload_on_sighup(state: ServerState) -> Callable[[], None]:
-    """`kill -HUP <pid>` reloads like POST /v1/admin/reload (only where the loop runs in the main thread)."""
+    """`kill -HUP <pid>` reloads like POST /v1/admin/reload (only where the loop runs in the main thread). A worker
+    of `followup serve --workers N` reloads only if `CURRENT` names another generation than it serves: its SIGHUP
+    comes from the supervisor, for every worker, also when the worker's own admin reload asked for it."""
     loop = asyncio.get_running_loop()
     tasks: set[asyncio.Task[None]] = set()
+    switch = state.follow if supervisor_pid() is not None else state.reload
 
     async def reload() -> None:
         try:
-            await run_in_threadpool(state.reload)
+            if await run_in_threadpool(switch) is None and state.answerer is not None:
+                log.info("SIGHUP: already serving %s, the generation CURRENT names", state.answerer.index.version)
         except (IndexUnavailable, OverridesUnavailable) as exc:
             log.error("SIGHUP reload refused, still serving the previous generation: %s", exc)
 
@@ -125,4 +138,6 @@ def _reload_on_sighup(state: ServerState) -> Callable[[], None]:
     except (ValueError, RuntimeError, NotImplementedError):
         log.debug("SIGHUP reload unavailable here (event loop not in the main thread)")
         return lambda: None
+    # A worker starts with SIGHUP blocked (api.workers): one sent meanwhile is taken now.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGHUP})
     return unhook

@@ -23,6 +23,8 @@ app.add_typer(import_app, name="import")
 feedback_app = typer.Typer(no_args_is_help=True, help="Clinicians' feedback on answers (POST /v1/feedback).")
 app.add_typer(index_app, name="index")
 app.add_typer(feedback_app, name="feedback")
+fleet_app = typer.Typer(no_args_is_help=True, help="The replicas sharing FOLLOWUP_OVERRIDES_URL.")
+app.add_typer(fleet_app, name="fleet")
 
 KNOWN_ERRORS = (CorpusError, IndexUnavailable, VocabularyUnavailable, FileNotFoundError, ValueError)
 RAY_LOCAL = "-"  # what a bare `--ray` stands for (see _optional_ray_address)
@@ -105,6 +107,9 @@ def build_command(
             "starts a local Ray sized to this machine.",
         ),
     ] = None,
+    publish: Annotated[
+        bool, typer.Option("--publish", help="Then publish it to the fleet, as 'followup index publish' does.")
+    ] = False,
 ) -> None:
     """Index the articles of a corpus into a new index generation (only approved ones are ever served)."""
     from contextlib import nullcontext
@@ -117,6 +122,8 @@ def build_command(
 
     settings = _settings()
     ray_settings = _configured(RaySettings) if ray is not None else None
+    if publish and settings.server.overrides_url is None:
+        raise _fail(NO_FLEET)
     corpus_dir = corpus or settings.index.corpus_dir
     index_dir = index or settings.index.index_dir
     try:
@@ -146,21 +153,172 @@ def build_command(
         f"({counts.chunks / max(report.seconds, 1e-9):.0f} chunks/s) → {report.directory}"
     )
     typer.echo(f"stages: {report.stage_line()}")
+    if publish:
+        _publish_to_fleet(settings, index_dir, report.directory.name)
 
 
 @index_app.command("rollback")
 def rollback_command(
     index: Annotated[Path | None, typer.Option(help="Index folder (default: FOLLOWUP_INDEX_DIR).")] = None,
 ) -> None:
-    """Point CURRENT back at the previous (kept, verified) generation; then reload the server."""
+    """Point CURRENT back at the previous (kept, verified) generation; then reload the server. With a fleet
+    (FOLLOWUP_OVERRIDES_URL): publish the previously released generation instead, canary first."""
+    from index.fleet import FleetUnavailable
+    from index.fleet.database import FleetDatabase
+    from index.fleet.publish import rollback_target
     from index.store import rollback
 
     settings = _settings()
+    url = settings.server.overrides_url
+    if url is not None:
+        try:
+            target = rollback_target(FleetDatabase(url.get_secret_value()))
+        except FleetUnavailable as exc:
+            raise _fail(str(exc)) from None
+        _publish_to_fleet(settings, index or Path(target.source), target.generation)
+        return
     try:
         to, was = rollback(index or settings.index.index_dir)
     except KNOWN_ERRORS as exc:
         raise _fail(str(exc)) from None
     typer.echo(f"CURRENT → {to} (was {was}); reload a running server: POST /v1/admin/reload or kill -HUP <pid>")
+
+
+@index_app.command("publish")
+def publish_command(
+    generation: Annotated[
+        str | None, typer.Option(help="The generation (default: what CURRENT names in the index folder).")
+    ] = None,
+    index: Annotated[
+        Path | None,
+        typer.Option(help="Index folder the replicas read it from (default: FOLLOWUP_INDEX_DIR)."),
+    ] = None,
+    canary: Annotated[
+        list[str] | None,
+        typer.Option(help="Replica that tries it first (repeat for more; default: the first live one by name)."),
+    ] = None,
+    probe: Annotated[
+        Path | None,
+        typer.Option(help="Gold JSONL the canary asks (default: FOLLOWUP_PROBE_FILE, else the article titles)."),
+    ] = None,
+    wait: Annotated[
+        float | None,
+        typer.Option(min=0, help="Seconds to wait for the canary (default: FOLLOWUP_PUBLISH_WAIT_SECONDS, 120)."),
+    ] = None,
+) -> None:
+    """Publish a generation to every replica sharing FOLLOWUP_OVERRIDES_URL: a canary tries it against the one it
+    serves, and only if it holds does the rest of the fleet switch."""
+    from index.store import current_generation
+
+    settings = _settings()
+    index_dir = index or settings.index.index_dir
+    try:
+        name = generation or current_generation(index_dir).name
+    except KNOWN_ERRORS as exc:
+        raise _fail(str(exc)) from None
+    _publish_to_fleet(settings, index_dir, name, canary or [], probe, wait)
+
+
+NO_FLEET = "no fleet to publish to: set FOLLOWUP_OVERRIDES_URL (the PostgreSQL database the replicas share)"
+
+
+def _publish_to_fleet(
+    settings: AppSettings,
+    source: Path,
+    generation: str,
+    canaries: list[str] | None = None,
+    probe: Path | None = None,
+    wait: float | None = None,
+) -> None:
+    """Publishes and reports the canary's decision: exit 0 once released (or already released), 1 if it failed."""
+    import getpass
+
+    from index.fleet import FleetUnavailable, PublicationState
+    from index.fleet.database import FleetDatabase
+    from index.fleet.publish import publish
+    from rag.probe import read_probe
+
+    url = settings.server.overrides_url
+    if url is None:
+        raise _fail(NO_FLEET)
+    fleet = settings.fleet
+    try:
+        probe_set = None
+        if probe is not None:
+            probe_set = [q.model_dump() for q in read_probe(probe, fleet.probe_limit)]
+            if not probe_set:
+                raise ValueError(f"{probe}: no answerable question with a relevant passage or article to probe with")
+        outcome = publish(
+            FleetDatabase(url.get_secret_value()),
+            source,
+            generation,
+            canaries=canaries or [],
+            who=getpass.getuser(),
+            wait_seconds=fleet.publish_wait_seconds if wait is None else wait,
+            settings=fleet,
+            probe_set=probe_set,
+        )
+    except (FleetUnavailable, *KNOWN_ERRORS) as exc:
+        raise _fail(str(exc)) from None
+    done = outcome.publication
+    if outcome.unchanged:
+        typer.echo(f"{generation} is already the released generation (publication {done.id}): nothing changed")
+        return
+    canaries_named = ", ".join(done.canaries)
+    if done.state is PublicationState.RELEASED:
+        typer.echo(f"released {generation} (publication {done.id}); canary {canaries_named}: {done.reason}")
+        typer.echo("every replica switches to it within seconds: followup fleet status")
+    elif done.state is PublicationState.FAILED:
+        raise _fail(f"{generation} not released (publication {done.id}): {done.reason}; the fleet keeps its generation")
+    else:
+        typer.echo(
+            f"published {generation} (publication {done.id}); canary {canaries_named} deciding: followup fleet status"
+        )
+
+
+@fleet_app.command("status")
+def fleet_status_command() -> None:
+    """Every replica and worker serving (address, generation, when it switched, canary, last check-in; STALE when
+    not seen within FOLLOWUP_STALE_SECONDS) and the latest publication with its state and reason."""
+    from api.fleet import fleet_status
+    from index.fleet import FleetUnavailable
+
+    settings = _settings()
+    if settings.server.overrides_url is None:
+        raise _fail("no fleet: replicas share one only with FOLLOWUP_OVERRIDES_URL")
+    try:
+        status = fleet_status(settings)
+    except FleetUnavailable as exc:
+        raise _fail(str(exc)) from None
+    rows = [("ADDRESS", "REPLICA", "WORKER", "GENERATION", "SWITCHED AT", "CANARY", "LAST SEEN", "")]
+    for m in status.members:
+        switched = m.switched_at.strftime("%Y-%m-%d %H:%M:%S") if m.switched_at else "-"
+        seen = m.last_seen.strftime("%Y-%m-%d %H:%M:%S")
+        rows.append(
+            (
+                m.address,
+                m.replica,
+                str(m.pid),
+                m.generation or "-",
+                switched,
+                "yes" if m.canary else "",
+                seen,
+                "STALE" if m.stale else "",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        typer.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    if not status.members:
+        typer.echo("(no replica has checked in)")
+    typer.echo(f"released: {status.released or '-'}")
+    publication = status.publication
+    if publication is not None:
+        typer.echo(
+            f"latest publication {publication.id}: {publication.generation} {publication.state} "
+            f"(canary {', '.join(publication.canaries)}; by {publication.who} at "
+            f"{publication.published_at:%Y-%m-%d %H:%M:%S}): {publication.reason or '-'}"
+        )
 
 
 @feedback_app.command("export")
@@ -206,6 +364,10 @@ def serve_command(
     host: Annotated[str | None, typer.Option(help="Address to bind (default: FOLLOWUP_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: FOLLOWUP_PORT).")] = None,
     index: Annotated[Path | None, typer.Option(help="Index folder (default: FOLLOWUP_INDEX_DIR).")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Processes serving on the port, reloading together (default: FOLLOWUP_WORKERS, 1)."),
+    ] = None,
 ) -> None:
     """Serve the HTTP API."""
     import uvicorn
@@ -213,11 +375,17 @@ def serve_command(
     from api.app import create_app
     from api.logs import configure_json_logging
     from api.security import ConfigError
+    from api.workers import serve_workers
     from index.overrides import OverridesUnavailable, open_override_store
 
     settings = _settings()
     if index is not None:
         settings = settings.replace(index_dir=index)
+    # Where it listens, as the fleet names and lists this replica (index/fleet).
+    settings = settings.replace(host=host or settings.server.host, port=port or settings.server.port)
+    processes = settings.server.workers if workers is None else workers
+    if processes < 1:
+        raise _fail(f"--workers must be 1 or more, not {processes}")
     try:
         application = create_app(settings)
         # An unreachable status database: one line now, not a traceback later.
@@ -226,6 +394,10 @@ def serve_command(
         raise _fail(str(exc)) from None
     configure_json_logging()
     # Without an index the server still starts: /healthz answers, /readyz says why it is not ready.
+    if processes > 1:
+        if not serve_workers(settings, processes):
+            raise _fail("a worker failed to start (its log above says why): every worker stopped")
+        return
     # Our middleware writes the access line (with request id and route template); uvicorn's would repeat it.
     uvicorn.run(
         application,

@@ -103,6 +103,9 @@ class ArticleSummary(BaseModel):
     last_updated: dt.date
 
 
+ANSWERED_BY = "The process that answered; under `followup serve --workers N`, which worker (each loads its own index)."
+
+
 class Health(BaseModel):
     status: str
     index_version: str | None
@@ -113,12 +116,14 @@ class Health(BaseModel):
         description="Whether questions no approved article answers are declined: false when abstention is off, or "
         "when the served generation has no answerability model (its corpus gave too few examples to train one)."
     )
+    pid: int = Field(description=ANSWERED_BY)
 
 
 class Readiness(BaseModel):
     ready: bool
     reason: str | None
     index_version: str | None
+    pid: int = Field(description=ANSWERED_BY)
 
 
 class ReloadOut(BaseModel):
@@ -198,3 +203,34 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 class RelatedOut(BaseModel):
     items: list[RelatedQuestion]
+
+
+class FleetMemberOut(BaseModel):
+    replica: str
+    pid: int = Field(description="The worker: one row per serving process.")
+    address: str
+    generation: str | None
+    switched_at: dt.datetime | None
+    canary: bool = Field(description="Trying an undecided publication now.")
+    last_seen: dt.datetime
+    stale: bool = Field(description="Not checked in within FOLLOWUP_STALE_SECONDS.")
+
+
+class PublicationOut(BaseModel):
+    id: int
+    generation: str
+    source: str
+    canaries: list[str]
+    state: str = Field(description="canary (being tried), released (the fleet serves it) or failed.")
+    reason: str
+    probe: dict[str, Any] = Field(description="The canary's probe figures, for the new generation and the old one.")
+    who: str
+    published_at: dt.datetime
+    decided_at: dt.datetime | None
+
+
+class FleetOut(BaseModel):
+    members: list[FleetMemberOut]
+    publication: PublicationOut | None = Field(description="The latest publication.")
+    released: str | None = Field(description="The generation the fleet should serve: the latest released one.")
+    stale_seconds: float

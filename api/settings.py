@@ -13,6 +13,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode
 
 from api.feedback.model import Bounds
+from index.fleet.settings import FleetSettings
 from index.settings import SETTINGS_CONFIG
 from rag.settings import PipelineSettings
 
@@ -22,6 +23,12 @@ class ServerSettings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(
+        default=1,
+        ge=1,
+        description="Processes `followup serve` runs on one port, each with its own model and index; they reload "
+        "together (SIGHUP to the first process, or POST /v1/admin/reload to any of them).",
+    )
     log_questions: bool = Field(default=False, description="Log raw question text (may hold patient details).")
     feedback_questions: bool = Field(
         default=False,
@@ -109,9 +116,10 @@ class ServerSettings(BaseSettings):
 
 @dataclass(frozen=True)
 class AppSettings(PipelineSettings):
-    """Every layer's settings: the index build's, retrieval's, related questions' and the server's."""
+    """Every layer's settings: the index build's, retrieval's, related questions', the server's and the fleet's."""
 
     server: ServerSettings = field(default_factory=ServerSettings)
+    fleet: FleetSettings = field(default_factory=FleetSettings)  # used with FOLLOWUP_OVERRIDES_URL (index/fleet)
 
     def resolved_overrides_db(self) -> Path:
         """The SQLite file of status overrides: FOLLOWUP_OVERRIDES_DB, or one beside the index."""

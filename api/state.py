@@ -10,12 +10,20 @@ import gc
 import logging
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 from api.settings import AppSettings
 from index.embedder import Embedder
 from index.onnx_encoder import QueryEncoder
 from index.overrides import OverrideStore
-from index.store import IndexUnavailable, LoadedIndex, load_index, load_newest_verified
+from index.store import (
+    IndexUnavailable,
+    LoadedIndex,
+    current_generation,
+    load_generation,
+    load_index,
+    load_newest_verified,
+)
 from rag.answer import Answerer
 
 log = logging.getLogger("followup.state")
@@ -61,13 +69,44 @@ class ServerState:
             log.info("reloaded: serving %s (was %s)", self.answerer.index.version, previous)
             return Reloaded(self.answerer.index.version, previous)
 
+    def follow(self) -> Reloaded | None:
+        """Reloads unless the generation `CURRENT` names is already served (None then): a worker's SIGHUP under
+        `followup serve --workers N`, which also reaches the worker whose admin reload asked for it."""
+        with self._reloading:  # after a start or reload under way: it may serve what CURRENT names by now
+            try:
+                current = current_generation(self.settings.index.index_dir).name
+            except IndexUnavailable:
+                current = None  # `reload` says why
+            if self.answerer is not None and self.answerer.index.version == current:
+                return None
+        return self.reload()
+
+    def candidate(self, directory: Path) -> Answerer:
+        """An answerer over the generation in `directory`, verified and loaded but not served (a canary probes it
+        before `serve`); `IndexUnavailable` says why it cannot be."""
+        return self._answerer(load_generation(directory))
+
+    def serve(self, answerer: Answerer) -> Reloaded:
+        """Serves an answerer `candidate` made, by the same reference swap as a reload (index/fleet switches so)."""
+        with self._reloading:
+            previous = self.answerer.index.version if self.answerer is not None else None
+            self._swap(answerer)
+            return Reloaded(answerer.index.version, previous)
+
     def _install(self, index: LoadedIndex) -> None:
+        self._swap(self._answerer(index))
+
+    def _answerer(self, index: LoadedIndex) -> Answerer:
         settings = self.settings
         answerer = Answerer(
             index, self.embedder, settings.retrieval, settings.related, self.overrides, self.query_encoder
         )
         if settings.index.vocabulary and index.vocabulary is None:
             log.warning("generation %s has no clinical vocabulary: rebuild the index to use it", index.version)
+        return answerer
+
+    def _swap(self, answerer: Answerer) -> None:
+        index = answerer.index
         statuses = {article.id: article.status for article in index.articles.values()}
         included = self.overrides.mark_included(index.version, index.manifest.created_at, statuses)
         if included:

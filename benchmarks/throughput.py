@@ -1,6 +1,7 @@
 """`python -m benchmarks.throughput --index DIR`: requests/s and latency of `POST /v1/ask` over HTTP, measured by wrk.
 
-The server is a real `followup serve` (what `make serve` runs: JSON logs, one worker). wrk is a C load generator
+The server is a real `followup serve` (what `make serve` runs: JSON logs, one worker; `--workers N` runs
+`followup serve --workers N`). wrk is a C load generator
 (Debian's `wrk`), run with one thread so the client costs little of this 2-core machine; its CPU still counts
 against the server, and the load average before and after each run is recorded beside it. With `--flame FILE.svg`
 py-spy samples the server during the highest-concurrency run and writes a flame graph.
@@ -318,7 +319,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         "--workers",
         type=int,
         default=1,
-        help="more than 1: serve with `uvicorn --factory api.asgi:app_from_env --workers N` instead of followup serve",
+        help="processes serving: followup serve --workers N (recorded in the JSON beside the encoder's rate)",
     )
     parser.add_argument("--code", type=Path, default=REPO, help="checkout whose code serves (to compare versions)")
     parser.add_argument("--json", type=Path, help="where to write the figures")
@@ -340,11 +341,9 @@ def main(argv: list[str] | None = None) -> int:
     base = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "api", "serve", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--index", str(args.index.resolve())]
+    if args.workers > 1:  # not otherwise: a --code checkout from before `followup serve --workers` has no such option
+        command += ["--workers", str(args.workers)]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2")}
-    if args.workers > 1:  # the app factory reads its settings from the environment
-        command = [sys.executable, "-m", "uvicorn", "--factory", "api.asgi:app_from_env", "--no-access-log"]
-        command += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers)]
-        env["FOLLOWUP_INDEX_DIR"] = str(args.index.resolve())
     questions = _questions(args)
     # Before the server starts: loading its model and index would slow the encoder being timed.
     limit = encoder_limit([str(b["question"]) for b in questions])
@@ -356,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
         server = subprocess.Popen(command, cwd=args.code, env=env, stdout=subprocess.DEVNULL, stderr=log)
     runs: list[WrkRun] = []
     try:
-        _wait_ready(base, server)
+        _wait_ready(base, server, args.workers)
         bodies = _answered(base, questions, args.mode)
         script.write_text(lua_script(bodies, args.mode), encoding="utf-8")
         process = psutil.Process(server.pid)
@@ -368,6 +367,7 @@ def main(argv: list[str] | None = None) -> int:
                 # Relative, as the flame graph's title prints it: no machine's path in a committed file.
                 spy_path = os.path.relpath(Path(sys.executable).parent / "py-spy")
                 spy = [spy_path, "record", "--pid", str(server.pid), "--rate", "200"]
+                spy += ["--subprocesses"] if args.workers > 1 else []  # the workers, not their idle supervisor
                 spy += [
                     "--duration",
                     f"{args.seconds:g}",
@@ -441,18 +441,23 @@ def _answered(base: str, bodies: list[dict[str, object]], mode: str) -> list[dic
     return kept
 
 
-def _wait_ready(base: str, server: subprocess.Popen[bytes]) -> None:
+def _wait_ready(base: str, server: subprocess.Popen[bytes], workers: int) -> None:
+    """Until every worker has answered /readyz with 200 (a new connection per request, so that any may take it)."""
+    ready: set[int] = set()
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise RuntimeError(f"server exited with {server.returncode}")
         try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return
+            response = httpx.get(f"{base}/readyz", timeout=2)
+            if response.status_code == 200:
+                ready.add(int(response.json().get("pid", 0)))  # no pid before `followup serve --workers`
+                if len(ready) >= workers:
+                    return
         except httpx.HTTPError:
             pass
-        time.sleep(0.5)
-    raise RuntimeError("server not ready after 300 s")
+        time.sleep(0.5 if not ready else 0.05)
+    raise RuntimeError(f"not every worker ready after 300 s ({len(ready)} of {workers})")
 
 
 if __name__ == "__main__":

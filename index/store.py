@@ -421,3 +421,49 @@ def rollback(index_dir: Path) -> tuple[str, str]:
         verify_generation(older[-1])
         _publish(index_dir, older[-1].name)
     return older[-1].name, current.name
+
+
+def adopt_generation(index_dir: Path, source: Path, manifest_sha256: str) -> Path:
+    """Copies the generation folder `source` into `index_dir` (or uses it in place when it is already there) once
+    every file matches its manifest checksum and the manifest is the one announced; `CURRENT` is left alone.
+
+    Idempotent: a second process of the same replica finds the verified copy and does nothing more. The copy is made
+    under a `.build-*` name and renamed at the end, so a copy killed half-way is a leftover, never a generation."""
+    with _exclusive(index_dir):
+        _clean_leftovers(index_dir)
+        target = index_dir / source.name
+        if target.is_dir():
+            _check_announced(target, manifest_sha256)
+            verify_generation(target)
+            return target
+        if not (source / MANIFEST).is_file():
+            raise IndexUnavailable(f"{source}: no such generation (no {MANIFEST}): was it built and kept there?")
+        staging = index_dir / f".build-{source.name}-{os.getpid()}"
+        try:
+            shutil.copytree(source, staging)
+            _check_announced(staging, manifest_sha256)
+            verify_generation(staging)
+            _fsync_tree(staging)
+            staging.rename(target)
+            _fsync_dir(index_dir)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    return target
+
+
+def _check_announced(directory: Path, manifest_sha256: str) -> None:
+    if file_sha256(directory / MANIFEST) != manifest_sha256:
+        raise IndexUnavailable(f"{directory / MANIFEST}: not the manifest that was published (sha256 differs)")
+
+
+def point_at(index_dir: Path, generation: str) -> str | None:
+    """Verifies a generation already in `index_dir`, points `CURRENT` at it atomically and prunes what the kept-
+    generations limit drops (the previous generation stays, to roll back to); returns the previous one."""
+    with _exclusive(index_dir):
+        previous = _pointer_name(index_dir)
+        verify_generation(index_dir / generation)
+        if previous != generation:
+            _publish(index_dir, generation)
+        _prune(index_dir, keep={generation, previous or generation})
+    return previous

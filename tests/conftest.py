@@ -18,6 +18,7 @@ from index.store import LoadedIndex, load_index
 from rag.answer import Answerer
 from rag.building import build_index
 from rag.settings import PipelineSettings
+from tests.fleet import Generations, build_generations
 from tests.postgres import Postgres, running_postgres
 
 # Property tests on the real pipeline are costly per example. The default profile caps every test at 50 examples;
@@ -94,7 +95,7 @@ def postgres_url(postgres: Postgres) -> Iterator[str]:
 
 
 # A test that needs one of these loads the real model, builds an index or starts a server: the slow tier.
-SLOW_FIXTURES = frozenset({"embedder", "sample_index_dir", "sample_index", "answerer", "server"})
+SLOW_FIXTURES = frozenset({"embedder", "sample_index_dir", "sample_index", "answerer", "server", "fleet_generations"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -103,3 +104,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("e2e"):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def fleet_generations(
+    tmp_path_factory: pytest.TempPathFactory, settings: PipelineSettings, embedder: Embedder
+) -> Generations:
+    """Two small generations in a publisher's folder (tests/fleet.py); tests copy it, never change it."""
+    return build_generations(tmp_path_factory.mktemp("fleet") / "source", settings, embedder)

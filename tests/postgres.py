@@ -45,6 +45,7 @@ class Postgres:
     bindir: Path
     data: Path
     as_user: tuple[str, ...]  # runuser … -- when the tests run as root
+    options: str = ""  # the server options it was started with (`stopped` starts it again with them)
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
@@ -61,6 +62,17 @@ class Postgres:
     def drop_database(self, name: str) -> None:
         with psycopg.connect(self.url(), autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+    @contextmanager
+    def stopped(self) -> Iterator[None]:
+        """The server down (every connection closed) for the block, then up again on the same port and data."""
+        log = self.data.parent / "server.log"
+        _run([*self.as_user, str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"])
+        try:
+            yield
+        finally:
+            start = [str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(log), "-w", "-t", "60"]
+            _run([*self.as_user, *start, "-o", self.options, "start"])
 
     def restart(self) -> None:
         """Stops the server (closing every connection) and starts it again on the same port and data."""
@@ -105,7 +117,7 @@ def running_postgres() -> Iterator[Postgres]:
         start = [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "server.log"), "-w", "-t", "60"]
         _run([*as_user, *start, "-o", options, "start"])
         try:
-            yield Postgres(port, bindir, data, as_user)
+            yield Postgres(port, bindir, data, as_user, options)
         finally:
             _run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"])
     finally:

@@ -20,6 +20,7 @@ from api.schemas import (
     error_responses,
 )
 from api.security import AdminDep
+from api.workers import reload_siblings
 from index.store import IndexUnavailable
 
 log = logging.getLogger("followup.api")
@@ -34,7 +35,10 @@ RELOAD_REFUSED = "The generation CURRENT names failed verification; the one name
     responses={**error_responses(401), 409: {"model": ReloadError, "description": RELOAD_REFUSED}},
 )
 async def reload(_: AdminDep, state: StateDep) -> ReloadOut | JSONResponse:
-    """Serve the generation `CURRENT` names. If it fails verification the served one stays: 409 naming the file."""
+    """Serve the generation `CURRENT` names. If it fails verification the served one stays: 409 naming the file.
+    Under `followup serve --workers N` the other workers start reloading within a second, alongside this one (each
+    verifies the generation itself); the answer is this worker's."""
+    reload_siblings()
     try:
         result = await run_in_threadpool(state.reload)
     except IndexUnavailable as exc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
@@ -16,7 +18,9 @@ router = APIRouter(tags=["health"])
 def healthz(state: StateDep) -> Health:
     answerer = state.answerer
     if answerer is None:
-        return Health(status="ok", index_version=None, articles=0, articles_indexed=0, chunks=0, abstaining=False)
+        return Health(
+            status="ok", index_version=None, articles=0, articles_indexed=0, chunks=0, abstaining=False, pid=os.getpid()
+        )
     facts = index_facts(answerer)
     return Health(
         status="ok",
@@ -25,6 +29,7 @@ def healthz(state: StateDep) -> Health:
         articles_indexed=facts.articles,
         chunks=facts.chunks,
         abstaining=facts.abstaining,
+        pid=os.getpid(),
     )
 
 
@@ -33,6 +38,6 @@ def readyz(state: StateDep) -> Readiness | JSONResponse:
     """200 once an index is loaded; 503 with the reason (e.g. no index built yet) until then."""
     answerer = state.answerer
     if answerer is None:
-        body = Readiness(ready=False, reason=state.not_ready_reason, index_version=None)
+        body = Readiness(ready=False, reason=state.not_ready_reason, index_version=None, pid=os.getpid())
         return JSONResponse(status_code=503, content=body.model_dump())
-    return Readiness(ready=True, reason=None, index_version=answerer.index.version)
+    return Readiness(ready=True, reason=None, index_version=answerer.index.version, pid=os.getpid())

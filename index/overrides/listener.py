@@ -45,16 +45,18 @@ def connect(url: str, application_name: str) -> psycopg.Connection[TupleRow]:
 
 class ChangeListener:
     """Calls `sync(connection, full=True)` after each connect, then `sync(connection, False)` on every NOTIFY
-    on `channel` and at least every `POLL_SECONDS`, until `close()`. Failures are logged and retried."""
+    on `channel` and at least every `POLL_SECONDS`, until `close()`. Failures are logged and retried. `name`: the
+    connection's application_name and the thread's name (the fleet follower listens apart from review status)."""
 
-    def __init__(self, conninfo: str, channel: str, sync: Sync) -> None:
+    def __init__(self, conninfo: str, channel: str, sync: Sync, name: str = LISTENER_NAME) -> None:
         self._conninfo = conninfo
+        self._name = name
         self._listen = sql.SQL("LISTEN {}").format(sql.Identifier(channel))
         self._sync = sync
         self._stop = threading.Event()
         self.connected = threading.Event()
         # A daemon: a one-shot command that forgets to close its store must still be able to exit.
-        self._thread = threading.Thread(target=self._run, name="followup-status-listener", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"{name}-thread", daemon=True)
         self._thread.start()
 
     def close(self) -> None:
@@ -65,11 +67,11 @@ class ChangeListener:
         failures = 0
         while not self._stop.is_set():
             try:
-                with connect(self._conninfo, LISTENER_NAME) as conn:
+                with connect(self._conninfo, self._name) as conn:
                     conn.execute(self._listen)  # before the resync: a change committed in between still wakes us
                     self._sync(conn, True)
                     if failures:
-                        log.info("status listener reconnected and resynced")
+                        log.info("%s reconnected and resynced", self._name)
                     failures = 0
                     self.connected.set()
                     self._follow(conn)
@@ -79,7 +81,7 @@ class ChangeListener:
                     break
                 delay = RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)]
                 failures += 1
-                log.warning("status listener: %s; reconnecting in %.2f s", _first_line(exc), delay)
+                log.warning("%s: %s; reconnecting in %.2f s", self._name, _first_line(exc), delay)
                 self._stop.wait(delay)
         self.connected.clear()
 

@@ -7,12 +7,13 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 
@@ -30,12 +31,14 @@ class Server:
 
 
 @contextmanager
-def running_server(index_dir: Path, log: Path, env: dict[str, str] | None = None) -> Iterator[Server]:
-    """`followup serve` until the block ends, once it answers /healthz; its output goes to `log` (a pipe nobody
-    reads could fill up and stall the server)."""
+def running_server(
+    index_dir: Path, log: Path, env: dict[str, str] | None = None, options: Sequence[str] = ()
+) -> Iterator[Server]:
+    """`followup serve [options]` until the block ends, once it answers /healthz; its output goes to `log` (a pipe
+    nobody reads could fill up and stall the server)."""
     port = free_port()
     command = [sys.executable, "-m", "api", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--index", str(index_dir)]
+    command += ["--index", str(index_dir), *options]
     with log.open("w") as sink:
         process = subprocess.Popen(
             command, env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}, stdout=sink, stderr=subprocess.STDOUT
@@ -57,3 +60,10 @@ def running_server(index_dir: Path, log: Path, env: dict[str, str] | None = None
         finally:
             process.terminate()
             process.wait(timeout=30)
+
+
+def workers_of(server: Server) -> list[psutil.Process]:
+    """The worker processes of a `followup serve --workers N` (not multiprocessing's resource tracker, which is the
+    supervisor's child too)."""
+    children = psutil.Process(server.process.pid).children()
+    return [child for child in children if "resource_tracker" not in " ".join(child.cmdline())]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -241,6 +242,7 @@ def test_without_an_index_it_is_alive_but_not_ready_until_one_is_loaded(
             "ready": True,
             "reason": None,
             "index_version": current_generation(index_dir).name,
+            "pid": os.getpid(),
         }
 
 

@@ -63,6 +63,12 @@ def test_an_unreachable_status_database_is_one_line_and_exit_1(tmp_path: Path, m
         assert result.output.count("\n") == 1 and "s3cr3t" not in result.output
 
 
+def test_fewer_than_one_worker_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    for count in ("0", "-2"):
+        result = runner.invoke(app, ["serve", "--index", str(tmp_path), "--workers", count])
+        assert result.exit_code == 1 and result.output == f"error: --workers must be 1 or more, not {count}\n"
+
+
 def test_a_bare_ray_option_means_a_local_ray_or_the_configured_address() -> None:
     assert _optional_ray_address(["index", "build", "--ray"]) == ["index", "build", "--ray", RAY_LOCAL]
     assert _optional_ray_address(["index", "build", "--ray", "--strict"]) == [

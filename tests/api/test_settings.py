@@ -10,6 +10,7 @@ from pydantic import SecretStr, ValidationError
 from pydantic_settings import BaseSettings
 
 from api.settings import AppSettings, ServerSettings
+from index.fleet.settings import FleetSettings
 from index.ray_settings import RaySettings
 from index.settings import IndexSettings
 from rag.settings import RelatedSettings, RetrievalSettings
@@ -22,6 +23,7 @@ CLASSES: tuple[type[BaseSettings], ...] = (
     RetrievalSettings,
     RelatedSettings,
     ServerSettings,
+    FleetSettings,
 )
 MOST_FIELDS = 25
 _ROW = re.compile(r"^\| `(FOLLOWUP_[A-Z0-9_]+)` \| (.*?) \|")
