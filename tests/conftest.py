@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 from hypothesis import settings as hypothesis_settings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -35,6 +37,8 @@ def examples(full: int) -> int:
     """A test's example count: `full` under the full profile, at most the default profile's cap otherwise."""
     return full if PROFILE == "full" else min(full, DEFAULT_EXAMPLES)
 
+
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1…; None when the suite runs in one process
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
@@ -64,8 +68,17 @@ def embedder(settings: PipelineSettings) -> Embedder:
 
 @pytest.fixture(scope="session")
 def sample_index_dir(tmp_path_factory: pytest.TempPathFactory, settings: PipelineSettings, embedder: Embedder) -> Path:
+    """The sample corpus's index, as `make index` builds it. Under pytest-xdist one worker builds it (the others
+    wait on a lock) and each worker serves its own copy, so a worker's writes beside it stay its own."""
     index_dir = tmp_path_factory.mktemp("sample-index")
-    build_index(CORPUS, index_dir, settings, embedder)
+    if XDIST_WORKER is None:
+        build_index(CORPUS, index_dir, settings, embedder)
+        return index_dir
+    shared = tmp_path_factory.getbasetemp().parent / "sample-index-shared"  # the run's folder, shared by workers
+    with FileLock(f"{shared}.lock"):
+        if not (shared / "CURRENT").is_file():
+            build_index(CORPUS, shared, settings, embedder)
+    shutil.copytree(shared, index_dir, dirs_exist_ok=True)
     return index_dir
 
 
@@ -100,10 +113,14 @@ SLOW_FIXTURES = frozenset({"embedder", "sample_index_dir", "sample_index", "answ
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Marks `slow` every test that uses a slow fixture or starts a server (`e2e`), so `pytest -m "not slow"` is
-    the fast tier; tests slow for another reason carry the mark themselves."""
+    the fast tier; tests slow for another reason carry the mark themselves.
+
+    Tests that need no sample index run first: under pytest-xdist one worker builds the index while the other
+    works through them, instead of both waiting for it."""
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("e2e"):
             item.add_marker(pytest.mark.slow)
+    items.sort(key=lambda item: "sample_index_dir" in getattr(item, "fixturenames", ()))
 
 
 @pytest.fixture(scope="session")

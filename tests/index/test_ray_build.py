@@ -31,7 +31,8 @@ from rag.building import build_index
 from rag.settings import PipelineSettings
 from tests.conftest import CORPUS, GOLD, REPO
 
-pytestmark = pytest.mark.slow
+# One Ray cluster at a time: under pytest-xdist these run on one worker, in order.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ray")]
 
 UNSEEN = 64  # cache entries removed before a Ray build: these texts, and only these, go to the actors
 
