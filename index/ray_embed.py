@@ -117,8 +117,10 @@ class RayEncoder:
         if not ray.is_initialized():
             if self.address is not None:
                 _check_reachable(self.address)
-            # No address: a local Ray with this machine's CPUs; with one: join that cluster. Same path after.
-            ray.init(address=self.address, include_dashboard=False, log_to_driver=False)
+            # No address: a new local Ray with this machine's CPUs ("local": never a cluster some other process left
+            # running here, or the stale address it left in /tmp/ray, which ray.init would retry for minutes);
+            # with one: join that cluster. Same path after.
+            ray.init(address=self.address or "local", include_dashboard=False, log_to_driver=False)
             self._started = True
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False
